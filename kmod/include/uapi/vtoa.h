@@ -1,0 +1,80 @@
+/* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
+/*
+ * vtoa - real client address of FULLNAT/TOA connections.
+ *
+ * A FULLNAT proxy (Anti-DDoS proxy, CDN node, FULLNAT load balancer)
+ * replaces the client's source address with its own and carries the
+ * client's address in a TCP option ("TOA") on the segment that completes
+ * the three-way handshake:
+ *
+ *   IPv4 TOA: kind 254, length 8:  port (2 bytes), IPv4 address (4 bytes)
+ *   IPv6 TOA: kind 253, length 20: port (2 bytes), IPv6 address (16 bytes)
+ *
+ * all in network byte order. With the module parameter ipv6_kind254=1,
+ * kind 254 length 20 is also taken as an IPv6 TOA (what dpvs-style
+ * proxies send). A kind-254 option carrying the TCP Fast Open magic
+ * 0xF989 on a SYN is never a TOA.
+ *
+ * When one segment carries several TOA options, the first valid one wins.
+ * When the option list of the segment is malformed anywhere (a length of
+ * 0 or 1, an option running past the header, a truncated list), or a TOA
+ * option has the wrong length, the TOA is ignored exactly as if the
+ * module were not loaded.
+ *
+ * Applications read the address with
+ *
+ *	struct sockaddr_storage ss;
+ *	socklen_t len = sizeof(ss);
+ *	getsockopt(fd, IPPROTO_IP, VTOA_SO_GET_ADDR, &ss, &len);
+ *
+ * on an accepted TCP socket (AF_INET or AF_INET6):
+ *
+ * VTOA_SO_GET_ADDR (1348) fills a struct sockaddr_in for an IPv4 TOA and
+ *	a struct sockaddr_in6 for an IPv6 TOA (by the TOA kind, not by the
+ *	socket's family) and sets len to its size. Without a TOA it returns
+ *	the socket's ordinary peer address, as getpeername() would without
+ *	the module. A buffer smaller than the address gets it truncated and
+ *	len set to the full size, like getpeername(). A listening or
+ *	unconnected socket gets ENOTCONN; a socket that is not TCP gets
+ *	ENOPROTOOPT.
+ *
+ * VTOA_SO_GET_TOA (1349) is the same, but fails with ENOENT when no TOA
+ *	was received on the socket, so an application can tell a proxied
+ *	connection from a direct one.
+ *
+ * getpeername() and accept() return the TOA address too while the module
+ * parameter getpeername=1 (the default): an IPv4 TOA on an AF_INET6
+ * socket comes back v4-mapped (::ffff:a.b.c.d), an IPv6 TOA on an
+ * AF_INET socket comes back as a struct sockaddr_in6 (as Alibaba Cloud's
+ * VTOA does). getsockname() is never changed. Kernel-internal callers
+ * (kernel threads such as nfsd) always see the real peer.
+ *
+ * Module parameters (/sys/module/vtoa/parameters/, writable at run time):
+ *	getpeername	 bool, default 1: rewrite getpeername()/accept().
+ *	getsockopt	 bool, default 1: answer VTOA_SO_GET_ADDR/_TOA (when 0,
+ *			 they fail with ENOPROTOOPT as on a kernel without vtoa).
+ *	trusted_sources	 comma-separated IPv4/IPv6 CIDRs; when not empty a
+ *			 TOA is only believed on connections whose packets come
+ *			 from one of them (the proxy's back-to-origin ranges).
+ *	max_entries	 hard cap on sockets carrying a TOA (default 1048576);
+ *			 beyond it TOA is ignored and counted.
+ *	ipv6_kind254	 bool, default 0: accept kind 254 length 20 as IPv6.
+ *
+ * Counters: /proc/net/vtoa_stats, "name value" lines, per network
+ * namespace.
+ */
+#ifndef _UAPI_LINUX_VTOA_H
+#define _UAPI_LINUX_VTOA_H
+
+#define VTOA_SO_BASE		1348
+#define VTOA_SO_GET_ADDR	(VTOA_SO_BASE + 0)	/* TOA or real peer */
+#define VTOA_SO_GET_TOA		(VTOA_SO_BASE + 1)	/* TOA or ENOENT */
+#define VTOA_SO_MAX		(VTOA_SO_BASE + 2)	/* exclusive bound */
+
+#define VTOA_OPT_KIND_V4	254
+#define VTOA_OPT_LEN_V4		8
+#define VTOA_OPT_KIND_V6	253
+#define VTOA_OPT_LEN_V6		20
+#define VTOA_TFO_MAGIC		0xF989
+
+#endif /* _UAPI_LINUX_VTOA_H */

@@ -1,0 +1,251 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Module parameters, all writable at run time through
+ * /sys/module/vtoa/parameters/. Every value is validated; a bad one is
+ * refused with -EINVAL and one kernel log line naming the parameter.
+ */
+#include <linux/moduleparam.h>
+#include <linux/inet.h>
+#include <linux/ip.h>
+#include <linux/ipv6.h>
+#include <linux/if_ether.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+
+#include "vtoa.h"
+
+bool vtoa_param_getpeername = true;
+bool vtoa_param_getsockopt = true;
+bool vtoa_param_ipv6_kind254;
+unsigned int vtoa_param_max_entries = 1 << 20;
+
+#define VTOA_MAX_ENTRIES_LIMIT	(64U << 20)
+#define VTOA_MAX_TRUSTED	64
+
+static int vtoa_set_bool(const char *val, const struct kernel_param *kp)
+{
+	bool v;
+
+	if (!val || kstrtobool(val, &v)) {
+		pr_warn("vtoa: %s: '%s' is not a boolean (use 0/1, y/n)\n",
+			kp->name, val ? val : "");
+		return -EINVAL;
+	}
+	WRITE_ONCE(*(bool *)kp->arg, v);
+	return 0;
+}
+
+static const struct kernel_param_ops vtoa_bool_ops = {
+	.set = vtoa_set_bool,
+	.get = param_get_bool,
+};
+
+module_param_cb(getpeername, &vtoa_bool_ops, &vtoa_param_getpeername, 0644);
+MODULE_PARM_DESC(getpeername,
+		 "Return the TOA address from getpeername()/accept() (default 1)");
+module_param_cb(getsockopt, &vtoa_bool_ops, &vtoa_param_getsockopt, 0644);
+MODULE_PARM_DESC(getsockopt,
+		 "Answer getsockopt(IPPROTO_IP, 1348/1349) (default 1)");
+module_param_cb(ipv6_kind254, &vtoa_bool_ops, &vtoa_param_ipv6_kind254,
+		0644);
+MODULE_PARM_DESC(ipv6_kind254,
+		 "Also take kind 254 length 20 as an IPv6 TOA (dpvs; default 0)");
+
+static int vtoa_set_max_entries(const char *val,
+				const struct kernel_param *kp)
+{
+	unsigned int v;
+
+	if (!val || kstrtouint(val, 0, &v) || !v ||
+	    v > VTOA_MAX_ENTRIES_LIMIT) {
+		pr_warn("vtoa: max_entries: '%s' is not a number from 1 to %u\n",
+			val ? val : "", VTOA_MAX_ENTRIES_LIMIT);
+		return -EINVAL;
+	}
+	WRITE_ONCE(vtoa_param_max_entries, v);
+	return 0;
+}
+
+static const struct kernel_param_ops vtoa_max_entries_ops = {
+	.set = vtoa_set_max_entries,
+	.get = param_get_uint,
+};
+
+module_param_cb(max_entries, &vtoa_max_entries_ops, &vtoa_param_max_entries,
+		0644);
+MODULE_PARM_DESC(max_entries,
+		 "Most sockets carrying a TOA at once; beyond, TOA is ignored");
+
+/* trusted_sources: an RCU-protected list of CIDRs; NULL trusts all. */
+struct vtoa_cidr {
+	u8 family;		/* 4 or 6 */
+	u8 prefix;
+	u8 addr[16];
+};
+
+struct vtoa_trust {
+	struct rcu_head rcu;
+	unsigned int n;
+	struct vtoa_cidr cidr[];
+};
+
+static struct vtoa_trust __rcu *vtoa_trust;
+
+static bool vtoa_prefix_match(const u8 *a, const u8 *net, unsigned int plen)
+{
+	unsigned int bytes = plen / 8, bits = plen % 8;
+
+	if (memcmp(a, net, bytes))
+		return false;
+	if (!bits)
+		return true;
+	return !((a[bytes] ^ net[bytes]) & (0xff00 >> bits));
+}
+
+/* Is the handshake segment from a trusted proxy address? */
+bool vtoa_trusted(const struct sk_buff *skb)
+{
+	const struct vtoa_trust *t;
+	const u8 *src;
+	bool ok = false;
+	unsigned int i;
+	u8 family;
+
+	if (!rcu_access_pointer(vtoa_trust))
+		return true;
+
+	if (skb->protocol == htons(ETH_P_IP)) {
+		family = 4;
+		src = (const u8 *)&ip_hdr(skb)->saddr;
+	} else {
+		family = 6;
+		src = ipv6_hdr(skb)->saddr.s6_addr;
+	}
+
+	rcu_read_lock();
+	t = rcu_dereference(vtoa_trust);
+	if (!t)
+		ok = true;
+	for (i = 0; t && !ok && i < t->n; i++)
+		ok = t->cidr[i].family == family &&
+		     vtoa_prefix_match(src, t->cidr[i].addr,
+				       t->cidr[i].prefix);
+	rcu_read_unlock();
+	return ok;
+}
+
+static int vtoa_parse_cidr(char *s, struct vtoa_cidr *c)
+{
+	char *slash = strchr(s, '/');
+	unsigned int max, plen;
+	const char *end;
+
+	if (slash)
+		*slash = '\0';
+	memset(c, 0, sizeof(*c));
+	if (in4_pton(s, -1, c->addr, -1, &end) && !*end) {
+		c->family = 4;
+		max = 32;
+	} else if (in6_pton(s, -1, c->addr, -1, &end) && !*end) {
+		c->family = 6;
+		max = 128;
+	} else {
+		return -EINVAL;
+	}
+	plen = max;
+	if (slash && (kstrtouint(slash + 1, 10, &plen) || plen > max))
+		return -EINVAL;
+	c->prefix = plen;
+	/* clear host bits so matching and printing are canonical */
+	if (plen < max) {
+		c->addr[plen / 8] &= 0xff00 >> (plen % 8);
+		memset(c->addr + plen / 8 + 1, 0, max / 8 - plen / 8 - 1);
+	}
+	return 0;
+}
+
+static int vtoa_set_trusted(const char *val, const struct kernel_param *kp)
+{
+	struct vtoa_trust *t = NULL, *old;
+	char *buf, *p, *tok;
+	int err = 0;
+
+	buf = kstrdup(val ? val : "", GFP_KERNEL);
+	if (!buf)
+		return -ENOMEM;
+	p = strim(buf);
+	if (*p) {
+		t = kzalloc(struct_size(t, cidr, VTOA_MAX_TRUSTED), GFP_KERNEL);
+		if (!t) {
+			err = -ENOMEM;
+			goto out;
+		}
+		while ((tok = strsep(&p, ",")) != NULL) {
+			tok = strim(tok);
+			if (!*tok)
+				continue;
+			if (t->n == VTOA_MAX_TRUSTED) {
+				pr_warn("vtoa: trusted_sources: more than %d entries\n",
+					VTOA_MAX_TRUSTED);
+				err = -EINVAL;
+				goto out;
+			}
+			if (vtoa_parse_cidr(tok, &t->cidr[t->n])) {
+				pr_warn("vtoa: trusted_sources: '%s' is not an IPv4/IPv6 address or CIDR\n",
+					tok);
+				err = -EINVAL;
+				goto out;
+			}
+			t->n++;
+		}
+		if (!t->n) {
+			kfree(t);
+			t = NULL;
+		}
+	}
+	old = rcu_replace_pointer(vtoa_trust, t, true);
+	t = NULL;
+	if (old)
+		kfree_rcu(old, rcu);
+out:
+	kfree(t);
+	kfree(buf);
+	return err;
+}
+
+static int vtoa_get_trusted(char *buf, const struct kernel_param *kp)
+{
+	const struct vtoa_trust *t;
+	unsigned int i;
+	int len = 0;
+
+	rcu_read_lock();
+	t = rcu_dereference(vtoa_trust);
+	for (i = 0; t && i < t->n; i++) {
+		const struct vtoa_cidr *c = &t->cidr[i];
+
+		len += scnprintf(buf + len, PAGE_SIZE - len,
+				 c->family == 4 ? "%s%pI4/%u" : "%s%pI6c/%u",
+				 i ? "," : "", c->addr, c->prefix);
+	}
+	rcu_read_unlock();
+	len += scnprintf(buf + len, PAGE_SIZE - len, "\n");
+	return len;
+}
+
+static const struct kernel_param_ops vtoa_trusted_ops = {
+	.set = vtoa_set_trusted,
+	.get = vtoa_get_trusted,
+};
+
+module_param_cb(trusted_sources, &vtoa_trusted_ops, NULL, 0644);
+MODULE_PARM_DESC(trusted_sources,
+		 "Comma-separated proxy CIDRs whose TOA is believed (empty: all)");
+
+void vtoa_params_exit(void)
+{
+	struct vtoa_trust *t = rcu_replace_pointer(vtoa_trust, NULL, true);
+
+	synchronize_rcu();
+	kfree(t);
+}

@@ -1,0 +1,94 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef _VTOA_H
+#define _VTOA_H
+
+#include <linux/types.h>
+#include <linux/rhashtable-types.h>
+#include <linux/percpu.h>
+#include <net/sock.h>
+#include <net/net_namespace.h>
+#include <net/netns/generic.h>
+
+#include "parse.h"
+
+#define VTOA_VERSION	"0.1.0"
+
+/* One entry per socket that received a believed TOA: 56 bytes. */
+struct vtoa_entry {
+	struct rhash_head node;
+	const struct sock *sk;		/* key; never dereferenced */
+	struct rcu_head rcu;
+	struct vtoa_addr addr;
+};
+
+/* Counters; the first six are the classic TOA names. */
+enum vtoa_stat {
+	VTOA_STAT_syn_recv_sock_toa,
+	VTOA_STAT_syn_recv_sock_no_toa,
+	VTOA_STAT_getname_toa_ok,
+	VTOA_STAT_getname_toa_mismatch,
+	VTOA_STAT_getname_toa_bypass,
+	VTOA_STAT_getname_toa_empty,
+	VTOA_STAT_toa_v4,
+	VTOA_STAT_toa_v6,
+	VTOA_STAT_toa_malformed,
+	VTOA_STAT_toa_untrusted,
+	VTOA_STAT_toa_multiple,
+	VTOA_STAT_toa_tfo,
+	VTOA_STAT_toa_over_cap,
+	VTOA_STAT_toa_alloc_fail,
+	VTOA_STAT_getsockopt_toa,
+	VTOA_STAT_getsockopt_no_toa,
+	VTOA_STAT_entries_live,
+	VTOA_STAT_MAX
+};
+
+struct vtoa_stats {
+	s64 v[VTOA_STAT_MAX];
+};
+
+struct vtoa_net {
+	struct vtoa_stats __percpu *stats;
+};
+
+extern unsigned int vtoa_net_id;
+
+static inline void vtoa_count(const struct net *net, enum vtoa_stat s, int d)
+{
+	struct vtoa_net *vn = net_generic(net, vtoa_net_id);
+
+	this_cpu_add(vn->stats->v[s], d);
+}
+
+/* params.c */
+extern bool vtoa_param_getpeername;
+extern bool vtoa_param_getsockopt;
+extern bool vtoa_param_ipv6_kind254;
+extern unsigned int vtoa_param_max_entries;
+bool vtoa_trusted(const struct sk_buff *skb);
+void vtoa_params_exit(void);
+
+/* table.c */
+int vtoa_table_init(void);
+void vtoa_table_exit(void);
+bool vtoa_table_empty(void);
+int vtoa_table_add(const struct sock *sk, const struct vtoa_addr *addr);
+bool vtoa_table_get(const struct sock *sk, struct vtoa_addr *addr);
+void vtoa_table_del(const struct sock *sk);
+
+/* hooks.c */
+int vtoa_hooks_init(void);
+void vtoa_hooks_exit(void);
+unsigned long vtoa_probe_missed(void);
+
+/* sockopt.c */
+int vtoa_sockopt_init(void);
+void vtoa_sockopt_exit(void);
+int vtoa_fill_sockaddr(const struct vtoa_addr *a, unsigned short family,
+		       struct sockaddr_storage *ss);
+
+/* stats.c */
+int vtoa_stats_init(void);
+void vtoa_stats_exit(void);
+
+#endif /* _VTOA_H */
