@@ -1,0 +1,39 @@
+// swift-tools-version:6.0
+// vtoa - the command-line tool and the application library for the vtoa kernel module.
+import PackageDescription
+
+let package = Package(
+    name: "vtoa",
+    products: [
+        .executable(name: "vtoa", targets: ["VTOATool"]),
+        .library(name: "VTOA", targets: ["VTOA"]),
+        .library(name: "VTOACore", targets: ["VTOACore"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CKmod",
+            pkgConfig: "libkmod",
+            providers: [.apt(["libkmod-dev"]), .yum(["kmod-devel"])]
+        ),
+        .systemLibrary(
+            name: "CSystemd",
+            pkgConfig: "libsystemd",
+            providers: [.apt(["libsystemd-dev"]), .yum(["systemd-devel"])]
+        ),
+        .target(name: "VTOA"),
+        .target(name: "VTOACore", dependencies: ["CKmod", "CSystemd"]),
+        .executableTarget(
+            name: "VTOATool",
+            dependencies: [
+                "VTOACore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(name: "VTOACoreTests", dependencies: ["VTOACore"]),
+        .testTarget(name: "VTOATests", dependencies: ["VTOA"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

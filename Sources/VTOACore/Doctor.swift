@@ -1,0 +1,242 @@
+import Foundation
+
+public enum CheckStatus: String, Sendable {
+    case ok, fail, warn, skip
+
+    public var symbol: String {
+        switch self {
+        case .ok: return "✔"
+        case .fail: return "✘"
+        case .warn: return "!"
+        case .skip: return "-"
+        }
+    }
+}
+
+/// One doctor check: what was found and, when not fine, the one-line remedy.
+public struct Check: Equatable, Sendable {
+    public var id: String
+    public var status: CheckStatus
+    public var summary: String
+    public var remedy: String?
+
+    public init(_ id: String, _ status: CheckStatus, _ summary: String, remedy: String? = nil) {
+        self.id = id
+        self.status = status
+        self.summary = summary
+        self.remedy = remedy
+    }
+}
+
+public struct DoctorReport: Sendable {
+    public var checks: [Check]
+
+    /// 0 when nothing failed (warnings allowed), 1 otherwise.
+    public var exitCode: Int32 { checks.contains { $0.status == .fail } ? 1 : 0 }
+
+    public var text: String {
+        var out = ""
+        for c in checks {
+            out += "\(c.status.symbol) \(c.summary)\n"
+            if let r = c.remedy, c.status != .ok { out += "    → \(r)\n" }
+        }
+        let fails = checks.filter { $0.status == .fail }.count
+        let warns = checks.filter { $0.status == .warn }.count
+        out += fails == 0 ? "no problems found" : "\(fails) problem\(fails == 1 ? "" : "s") found"
+        out += warns == 0 ? "\n" : ", \(warns) warning\(warns == 1 ? "" : "s")\n"
+        return out
+    }
+
+    public var json: JSON {
+        .object([
+            ("checks", .array(checks.map { c in
+                .object([("id", .string(c.id)), ("status", .string(c.status.rawValue)),
+                         ("summary", .string(c.summary)), ("remedy", .str(c.remedy))])
+            })),
+            ("exit_code", .int(Int64(exitCode))),
+        ])
+    }
+}
+
+extension Machine {
+    /// Reads a kernel config: /boot/config-RELEASE, else /proc/config.gz.
+    func kernelConfig(release: String) -> (source: String, text: String)? {
+        if let t = facts.readFile("/boot/config-\(release)") { return ("/boot/config-\(release)", t) }
+        if let t = facts.readGzipFile("/proc/config.gz") { return ("/proc/config.gz", t) }
+        return nil
+    }
+
+    public func doctor() -> DoctorReport {
+        var checks: [Check] = []
+        let release = facts.kernelRelease()
+
+        // 1. Kernel verdict.
+        switch Result(catching: { () throws(VTOAError) in try verdict(release: release) }) {
+        case .success(let v):
+            switch v.support {
+            case .full: checks.append(Check("kernel", .ok, "kernel \(release) is supported: \(v.reason)"))
+            case .getpeernameOnly: checks.append(Check("kernel", .warn, "kernel \(release): \(v.reason)",
+                                                       remedy: "applications must use getpeername(); upgrade to 5.10.134-17 or later for getsockopt(1348)"))
+            case .unsupported: checks.append(Check("kernel", .fail, "kernel \(release) is not supported: \(v.reason)",
+                                                   remedy: "boot 5.10.134-15 or later (or any later upstream kernel)"))
+            }
+        case .failure(let e):
+            checks.append(Check("kernel", .fail, "kernel release '\(release)' cannot be parsed", remedy: e.message))
+        }
+
+        // 2. Module support, the loaded module and conflicting TOA modules.
+        let mc = try? moduleControl()
+        var loadedNames: [String]? = nil
+        var moduleSupportError: VTOAError? = nil
+        if let mc {
+            do throws(VTOAError) { loadedNames = try mc.loadedModuleNames() } catch { moduleSupportError = error }
+        } else if case .failure(let e) = modules {
+            moduleSupportError = e
+        }
+        let report = moduleReport()
+        if report.loaded {
+            let v = report.version.map { " version \($0)" } ?? ""
+            checks.append(Check("module-loaded", .ok, "module \(moduleName)\(v) is loaded"))
+        } else if let e = moduleSupportError ?? report.error {
+            checks.append(Check("module-loaded", .fail, "cannot tell whether \(moduleName) is loaded: this kernel has no loadable-module support here",
+                                remedy: e.message))
+        } else {
+            checks.append(Check("module-loaded", .fail, "module \(moduleName) is not loaded",
+                                remedy: "run 'vtoa start' (or 'vtoa load' without systemd)"))
+        }
+
+        // 3. Module file for this kernel, its vermagic, DKMS and headers.
+        var file: ModuleFile? = nil
+        if let mc { file = try? mc.moduleFile(moduleName) }
+        let dk = dkms.status(kernel: release)
+        if let file {
+            let vermagicRelease = file.vermagic?.split(separator: " ").first.map(String.init)
+            if let vr = vermagicRelease, vr != release {
+                checks.append(Check("module-file", .fail, "\(file.path) was built for \(vr), not \(release)",
+                                    remedy: "run 'vtoa install --force' to rebuild it for this kernel"))
+            } else {
+                checks.append(Check("module-file", .ok, "module file \(file.path)" + (file.vermagic.map { " (vermagic \($0))" } ?? "")))
+            }
+        } else if report.loaded {
+            checks.append(Check("module-file", .warn, "module is loaded but no \(moduleName).ko is installed for \(release)",
+                                remedy: "run 'vtoa install' so it loads again after a reboot"))
+        } else {
+            checks.append(Check("module-file", .fail, "no \(moduleName).ko installed for kernel \(release)",
+                                remedy: "run 'vtoa install' (DKMS builds it for this kernel)"))
+        }
+        switch dk {
+        case .installed(let v): checks.append(Check("dkms", .ok, "DKMS: vtoa \(v) installed for \(release)"))
+        case .dkmsMissing:
+            checks.append(Check("dkms", file == nil ? .fail : .warn, "dkms is not installed",
+                                remedy: "install dkms (apt install dkms / yum install dkms) so the module is rebuilt for new kernels"))
+        default:
+            checks.append(Check("dkms", file == nil ? .fail : .warn, "DKMS: vtoa \(dk.label) for \(release)",
+                                remedy: "run 'vtoa install'"))
+        }
+        let build = "/lib/modules/\(release)/build"
+        if facts.exists(build) {
+            checks.append(Check("headers", .ok, "kernel headers present (\(build))"))
+        } else {
+            checks.append(Check("headers", file == nil ? .fail : .warn, "no kernel headers for \(release) (\(build) is missing)",
+                                remedy: "install the headers: apt install linux-headers-\(release) / yum install kernel-devel-\(release)"))
+        }
+
+        // 4. kprobes in the kernel configuration.
+        if let (source, text) = kernelConfig(release: release) {
+            let set = Set(text.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) })
+            let missing = ["CONFIG_KPROBES", "CONFIG_KRETPROBES"].filter { !set.contains("\($0)=y") }
+            if missing.isEmpty {
+                checks.append(Check("kprobes", .ok, "kprobes available (CONFIG_KPROBES=y, CONFIG_KRETPROBES=y in \(source))"))
+            } else {
+                checks.append(Check("kprobes", .fail, "\(missing.joined(separator: ", ")) not set in \(source): vtoa cannot hook this kernel",
+                                    remedy: "boot a kernel built with CONFIG_KPROBES=y and CONFIG_KRETPROBES=y (every distribution kernel is)"))
+            }
+        } else {
+            checks.append(Check("kprobes", .warn, "kernel configuration not found (/boot/config-\(release), /proc/config.gz)",
+                                remedy: "install the kernel's config file to let vtoa check CONFIG_KPROBES"))
+        }
+
+        // 5. Lockdown and module signatures.
+        let lockdown = facts.readFile("/sys/kernel/security/lockdown").flatMap { t -> String? in
+            guard let open = t.firstIndex(of: "["), let close = t.firstIndex(of: "]"), open < close else { return nil }
+            return String(t[t.index(after: open)..<close])
+        }
+        let sigEnforce = facts.readFile("/sys/module/module/parameters/sig_enforce")?.trimmingCharacters(in: .whitespacesAndNewlines)
+        var lockNotes: [String] = []
+        if let l = lockdown, l != "none" { lockNotes.append("kernel lockdown is '\(l)'") }
+        if sigEnforce == "Y" || sigEnforce == "1" { lockNotes.append("module.sig_enforce is on") }
+        if lockNotes.isEmpty {
+            checks.append(Check("signing", .ok, "no lockdown, unsigned modules allowed"
+                                + (lockdown == nil ? " (no /sys/kernel/security/lockdown)" : "")))
+        } else {
+            checks.append(Check("signing", report.loaded ? .ok : .warn,
+                                lockNotes.joined(separator: ", ") + ": only signed modules load",
+                                remedy: "let DKMS sign vtoa and enroll its key with 'mokutil --import /var/lib/dkms/mok.pub', or disable Secure Boot"))
+        }
+
+        // 6. Another TOA module.
+        if let names = loadedNames {
+            let others = names.filter { $0.lowercased().contains("toa") && $0 != moduleName }
+            if others.isEmpty {
+                checks.append(Check("conflict", .ok, "no other TOA module loaded"))
+            } else {
+                checks.append(Check("conflict", .fail, "another TOA module is loaded: \(others.joined(separator: ", "))",
+                                    remedy: "unload it ('modprobe -r \(others[0])') and keep it from loading at boot; two TOA modules fight over the same hooks"))
+            }
+        } else {
+            checks.append(Check("conflict", .skip, "cannot list loaded modules to look for other TOA modules",
+                                remedy: moduleSupportError?.message))
+        }
+
+        // 7. The service.
+        switch Result(catching: { () throws(VTOAError) in try services.state(of: unit) }) {
+        case .success(let s):
+            if !s.exists {
+                checks.append(Check("service", .fail, "\(unit) is not installed", remedy: "install the vtoa package, which ships \(unit)"))
+            } else if s.isActive && s.isEnabled {
+                checks.append(Check("service", .ok, "\(unit) is enabled and \(s.activeState) (\(s.subState))"))
+            } else if s.isActive {
+                checks.append(Check("service", .warn, "\(unit) is \(s.activeState) but \(s.unitFileState.isEmpty ? "not enabled" : s.unitFileState): it will not start at boot",
+                                    remedy: "run 'vtoa enable'"))
+            } else {
+                checks.append(Check("service", .fail, "\(unit) is \(s.activeState) (\(s.subState)), \(s.unitFileState)",
+                                    remedy: s.isEnabled ? "run 'vtoa start'; see 'journalctl -u \(unit)' if it fails" : "run 'vtoa enable --now'"))
+            }
+        case .failure(let e):
+            switch e {
+            case .noSystemd(let reason):
+                checks.append(Check("service", .warn, "systemd is not running here (\(reason)); \(unit) cannot be checked",
+                                    remedy: "use 'vtoa load' to load the module directly"))
+            default:
+                checks.append(Check("service", .fail, "cannot ask systemd about \(unit)", remedy: e.message))
+            }
+        }
+
+        // 8. Configuration: trusted_sources.
+        switch Result(catching: { () throws(VTOAError) in try config() }) {
+        case .success(let cfg):
+            if cfg.trustedSources.isEmpty {
+                checks.append(Check("trusted-sources", .warn, "trusted_sources is empty: any client can spoof its address with a TOA option",
+                                    remedy: "set trusted_sources in \(configPath) to your proxy's back-to-origin ranges, then 'vtoa reload'"))
+            } else {
+                checks.append(Check("trusted-sources", .ok, "trusted_sources: \(cfg.trustedSources.map(\.description).joined(separator: ","))"))
+            }
+        case .failure(let e):
+            checks.append(Check("config", .fail, "\(configPath) is not valid", remedy: e.message))
+        }
+
+        // 9. Counters.
+        if report.loaded, let stats = try? VTOAStats.read(facts: facts) {
+            let bad = ["toa_malformed", "toa_untrusted"].compactMap { n in stats[n].flatMap { $0 > 0 ? "\(n)=\($0)" : nil } }
+            if bad.isEmpty {
+                checks.append(Check("counters", .ok, "no malformed or untrusted TOA seen"))
+            } else {
+                checks.append(Check("counters", .warn, "TOA options were ignored: \(bad.joined(separator: ", "))",
+                                    remedy: "malformed: check the proxy's TOA settings; untrusted: add the proxy's ranges to trusted_sources (or someone is spoofing)"))
+            }
+        } else {
+            checks.append(Check("counters", .skip, "no counters (\(VTOAStats.path) not available: module not loaded)"))
+        }
+        return DoctorReport(checks: checks)
+    }
+}

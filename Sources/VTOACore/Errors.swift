@@ -1,0 +1,92 @@
+/// Every failure the tool reports: one line naming the problem and the fix,
+/// and a distinct exit code (see docs/vtoa-tool.md).
+public enum VTOAError: Error, Equatable, Sendable {
+    case notRoot(command: String)
+    case unparsableRelease(String)
+    case kernelUnsupported(release: String, reason: String)
+    case badConfig(file: String, line: Int, key: String?, message: String)
+    case configUnreadable(file: String, reason: String)
+    case noModuleSupport(reason: String)
+    case moduleNotFound(name: String, kernel: String)
+    case moduleNotLoaded(name: String)
+    case moduleAlreadyLoaded(name: String)
+    case moduleOperationFailed(operation: String, name: String, reason: String)
+    case parameterWriteFailed(path: String, reason: String)
+    case statsUnavailable(path: String, reason: String)
+    case noSystemd(reason: String)
+    case busUnavailable(reason: String)
+    case busRefused(reason: String)
+    case noSuchUnit(String)
+    case jobFailed(unit: String, operation: String, result: String)
+    case dkmsFailed(command: String, log: String)
+    case dkmsMissing
+
+    /// Exit codes. 0-4 are taken by the per-command conventions
+    /// (kernel-check 0/1/2, status 0/3/4), so errors start at 10.
+    public var exitCode: Int32 {
+        switch self {
+        case .unparsableRelease: return 10
+        case .kernelUnsupported: return 11
+        case .badConfig, .configUnreadable: return 12
+        case .noModuleSupport: return 13
+        case .moduleNotFound: return 14
+        case .moduleNotLoaded: return 15
+        case .moduleAlreadyLoaded: return 16
+        case .moduleOperationFailed, .parameterWriteFailed: return 17
+        case .statsUnavailable: return 18
+        case .noSystemd: return 20
+        case .busUnavailable: return 21
+        case .busRefused: return 22
+        case .noSuchUnit: return 23
+        case .jobFailed: return 24
+        case .dkmsFailed, .dkmsMissing: return 30
+        case .notRoot: return 77
+        }
+    }
+
+    /// The one-line message: the problem, then the fix.
+    public var message: String {
+        switch self {
+        case .notRoot(let command):
+            return "'vtoa \(command)' needs root; run it again with sudo"
+        case .unparsableRelease(let r):
+            return "cannot parse kernel release '\(r)' (expected e.g. 5.10.134-17.2.al8.x86_64); pass a release like the output of 'uname -r'"
+        case .kernelUnsupported(let release, let reason):
+            return "kernel \(release) is not supported: \(reason); boot a supported kernel or pass --force"
+        case .badConfig(let file, let line, let key, let message):
+            let k = key.map { " (key '\($0)')" } ?? ""
+            return "\(file):\(line)\(k): \(message); fix that line, nothing was changed"
+        case .configUnreadable(let file, let reason):
+            return "cannot read \(file): \(reason); fix its permissions or remove it to use the defaults"
+        case .noModuleSupport(let reason):
+            return "this kernel cannot load modules (\(reason)); run vtoa on a kernel built with CONFIG_MODULES, not in a container without /proc/modules"
+        case .moduleNotFound(let name, let kernel):
+            return "module \(name) is not built for kernel \(kernel); run 'vtoa install' (DKMS) first"
+        case .moduleNotLoaded(let name):
+            return "module \(name) is not loaded; run 'vtoa start' or 'vtoa load'"
+        case .moduleAlreadyLoaded(let name):
+            return "module \(name) is already loaded; use 'vtoa reload' to apply a changed configuration"
+        case .moduleOperationFailed(let op, let name, let reason):
+            return "cannot \(op) module \(name): \(reason)"
+        case .parameterWriteFailed(let path, let reason):
+            return "cannot write \(path): \(reason); the module parameter was not changed"
+        case .statsUnavailable(let path, let reason):
+            return "cannot read \(path) (\(reason)); load the module with 'vtoa start' or 'vtoa load'"
+        case .noSystemd(let reason):
+            return "systemd is not running here (\(reason)); use 'vtoa load' to load the module directly"
+        case .busUnavailable(let reason):
+            return "cannot connect to the system D-Bus (\(reason)); start dbus, or use 'vtoa load' to load the module directly"
+        case .busRefused(let reason):
+            return "systemd refused the request over D-Bus (\(reason)); run it again as root"
+        case .noSuchUnit(let unit):
+            return "unit \(unit) is not installed; install the vtoa package (it ships vtoa.service) or use 'vtoa load'"
+        case .jobFailed(let unit, let op, let result):
+            return "\(op) of \(unit) finished with result '\(result)'; see 'journalctl -u \(unit)'"
+        case .dkmsFailed(let command, let log):
+            let tail = log.split(separator: "\n").suffix(3).joined(separator: " | ")
+            return "'\(command)' failed\(tail.isEmpty ? "" : ": \(tail)"); see /var/lib/dkms/vtoa/*/build/make.log"
+        case .dkmsMissing:
+            return "dkms is not installed; install it (apt install dkms / yum install dkms)"
+        }
+    }
+}

@@ -1,0 +1,53 @@
+/// Everything vtoa talks to, so commands run against the machine or fakes.
+public final class Machine {
+    public let facts: SystemFacts
+    public let modules: Result<ModuleControl, VTOAError>
+    public let services: ServiceControl
+    public let dkms: DKMS
+    public let configPath: String
+    public let moduleName: String
+    public let unit: String
+
+    public init(facts: SystemFacts, modules: Result<ModuleControl, VTOAError>, services: ServiceControl,
+                dkms: DKMS, configPath: String = VTOAConfig.defaultPath,
+                moduleName: String = "vtoa", unit: String = vtoaUnit) {
+        self.facts = facts
+        self.modules = modules
+        self.services = services
+        self.dkms = dkms
+        self.configPath = configPath
+        self.moduleName = moduleName
+        self.unit = unit
+    }
+
+    /// The machine itself (or the tree under `root` for the files vtoa reads).
+    public static func real(root: String = "/", configPath: String = VTOAConfig.defaultPath) -> Machine {
+        let facts = HostFacts(root: root)
+        let modules: Result<ModuleControl, VTOAError>
+        do throws(VTOAError) { modules = .success(try KmodModuleControl()) } catch { modules = .failure(error) }
+        return Machine(facts: facts, modules: modules, services: SystemdServiceControl(facts: facts),
+                    dkms: ProcessDKMS(), configPath: configPath)
+    }
+
+    public func moduleControl() throws(VTOAError) -> ModuleControl {
+        switch modules {
+        case .success(let m): return m
+        case .failure(let e): throw e
+        }
+    }
+
+    public func requireRoot(_ command: String) throws(VTOAError) {
+        if facts.effectiveUID() != 0 { throw .notRoot(command: command) }
+    }
+
+    public func verdict(release: String? = nil) throws(VTOAError) -> KernelVerdict {
+        try KernelPolicy.verdict(forRelease: release ?? facts.kernelRelease())
+    }
+
+    public func config() throws(VTOAError) -> VTOAConfig {
+        try VTOAConfig.load(path: configPath, facts: facts)
+    }
+
+    public var sysfsDirectory: String { "/sys/module/\(moduleName)" }
+    public var parametersDirectory: String { sysfsDirectory + "/parameters" }
+}

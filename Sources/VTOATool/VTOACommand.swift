@@ -1,0 +1,63 @@
+import ArgumentParser
+import Foundation
+import VTOACore
+
+@main
+struct Main {
+    static func main() {
+        do {
+            var command = try VTOACommand.parseAsRoot()
+            try command.run()
+        } catch let error as VTOAError {
+            fail(error)
+        } catch {
+            VTOACommand.exit(withError: error)
+        }
+    }
+
+    /// One line on stderr, the error's own exit code.
+    static func fail(_ error: VTOAError) -> Never {
+        FileHandle.standardError.write(Data("vtoa: \(error.message)\n".utf8))
+        Foundation.exit(error.exitCode)
+    }
+}
+
+struct VTOACommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "vtoa",
+        abstract: "Manage, check and explain the vtoa kernel module (real client addresses behind FULLNAT/TOA proxies).",
+        discussion: """
+        Exit codes: 0 success; kernel-check 1 unsupported, 2 unparsable; status 3 not running, 4 no such unit; \
+        doctor 1 problems found; errors 10-30 (one code per kind of error) and 77 not root; see docs/vtoa-tool.md.
+        """,
+        version: vtoaToolVersion,
+        subcommands: [
+            StatusCommand.self, DoctorCommand.self, KernelCheckCommand.self, StatsCommand.self,
+            LoadCommand.self, UnloadCommand.self, ReloadCommand.self,
+            StartCommand.self, StopCommand.self, RestartCommand.self, EnableCommand.self, DisableCommand.self,
+        ]
+    )
+}
+
+let vtoaToolVersion = "0.1.0"
+
+/// Options every command that reads the configuration takes.
+struct CommonOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp("The configuration file.", valueName: "path"))
+    var config: String = VTOAConfig.defaultPath
+
+    /// The machine, or (for tests) a tree laid out like / named by VTOA_ROOT
+    /// for the files vtoa reads.
+    func host() -> Machine {
+        let root = ProcessInfo.processInfo.environment["VTOA_ROOT"] ?? "/"
+        return Machine.real(root: root.isEmpty ? "/" : root, configPath: config)
+    }
+}
+
+func out(_ text: String) {
+    FileHandle.standardOutput.write(Data(text.utf8))
+}
+
+func note(_ text: String) {
+    FileHandle.standardError.write(Data("vtoa: \(text)\n".utf8))
+}

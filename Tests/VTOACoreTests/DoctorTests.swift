@@ -1,0 +1,139 @@
+import Testing
+@testable import VTOACore
+
+@Suite struct DoctorLogic {
+    func check(_ r: DoctorReport, _ id: String) throws -> Check {
+        try #require(r.checks.first { $0.id == id }, "no check \(id)")
+    }
+
+    @Test func healthyMachinePasses() throws {
+        let r = World.healthy().machine.doctor()
+        #expect(r.exitCode == 0)
+        #expect(r.checks.allSatisfy { $0.status == .ok }, "\(r.text)")
+        #expect(r.text.hasSuffix("no problems found\n"))
+        #expect(r.checks.map(\.id) == ["kernel", "module-loaded", "module-file", "dkms", "headers", "kprobes",
+                                        "signing", "conflict", "service", "trusted-sources", "counters"])
+    }
+
+    @Test func everyNonOkCheckHasARemedy() throws {
+        let w = World()  // empty machine: almost everything wrong
+        w.facts.release = "4.19.91-27.al7.x86_64"
+        let r = w.machine.doctor()
+        #expect(r.exitCode == 1)
+        for c in r.checks where c.status == .fail || c.status == .warn {
+            #expect(c.remedy?.isEmpty == false, "\(c.id)")
+            #expect(!(c.remedy ?? "").contains("\n"))
+        }
+        #expect(try check(r, "kernel").status == .fail)
+    }
+
+    @Test func containerWithoutModulesOrSystemd() throws {
+        // What this very host looks like: no /proc/modules, no systemd.
+        var w = World()
+        w.facts.release = "6.18.44-fc-v669"
+        w.facts.files["/proc/config.gz#gunzipped"] = "# CONFIG_KPROBES is not set\nCONFIG_HAVE_KPROBES=y\n"
+        w.facts.directories.insert("/proc/config.gz")
+        w.modulesResult = .success(w.modules)
+        w.modules.listError = .noModuleSupport(reason: "cannot read /proc/modules: No such file or directory")
+        w.dkms.state = .dkmsMissing
+        let r = w.machine.doctor()
+        #expect(r.exitCode == 1)
+        #expect(try check(r, "kernel").status == .ok)
+        let loaded = try check(r, "module-loaded")
+        #expect(loaded.status == .fail)
+        #expect(loaded.remedy?.contains("/proc/modules") == true)
+        #expect(try check(r, "kprobes").status == .fail)
+        #expect(try check(r, "kprobes").summary.contains("/proc/config.gz"))
+        #expect(try check(r, "conflict").status == .skip)
+        let svc = try check(r, "service")
+        #expect(svc.status == .warn)
+        #expect(svc.remedy == "use 'vtoa load' to load the module directly")
+        #expect(try check(r, "trusted-sources").status == .warn)
+        #expect(try check(r, "counters").status == .skip)
+        #expect(try check(r, "headers").status == .fail)
+    }
+
+    @Test func otherToaModuleConflicts() throws {
+        let w = World.healthy()
+        w.modules.loaded["toa"] = ModuleState(name: "toa")
+        let c = try check(w.machine.doctor(), "conflict")
+        #expect(c.status == .fail)
+        #expect(c.summary.contains("toa"))
+    }
+
+    @Test func emptyTrustedSourcesIsOnlyAWarning() throws {
+        let w = World.healthy()
+        w.facts.files["/etc/vtoa/vtoa.conf"] = nil
+        let r = w.machine.doctor()
+        #expect(try check(r, "trusted-sources").status == .warn)
+        #expect(r.exitCode == 0)
+        #expect(r.text.contains("no problems found, 1 warning"))
+    }
+
+    @Test func badConfigFails() throws {
+        let w = World.healthy()
+        w.facts.files["/etc/vtoa/vtoa.conf"] = "trusted_sources = nope\n"
+        let c = try check(w.machine.doctor(), "config")
+        #expect(c.status == .fail)
+        #expect(c.remedy?.contains("/etc/vtoa/vtoa.conf:1") == true)
+    }
+
+    @Test func countersShowingTrouble() throws {
+        let w = World.healthy()
+        w.facts.files["/proc/net/vtoa_stats"] = "toa_malformed 4\ntoa_untrusted 0\n"
+        let c = try check(w.machine.doctor(), "counters")
+        #expect(c.status == .warn)
+        #expect(c.summary.contains("toa_malformed=4"))
+    }
+
+    @Test func vermagicMismatch() throws {
+        let w = World.healthy()
+        w.modules.files["vtoa"]?.vermagic = "6.1.0-27-amd64 SMP mod_unload"
+        #expect(try check(w.machine.doctor(), "module-file").status == .fail)
+    }
+
+    @Test func serviceStates() throws {
+        let w = World.healthy()
+        w.services.result = FakeServices.unit("inactive", "dead", "disabled")
+        var c = try check(w.machine.doctor(), "service")
+        #expect(c.status == .fail)
+        #expect(c.remedy == "run 'vtoa enable --now'")
+        w.services.result = FakeServices.unit("active", "exited", "disabled")
+        c = try check(w.machine.doctor(), "service")
+        #expect(c.status == .warn)
+        w.services.result = FakeServices.unit("inactive", "dead", "", load: "not-found")
+        #expect(try check(w.machine.doctor(), "service").status == .fail)
+        w.services.result = .failure(.busRefused(reason: "Access denied"))
+        c = try check(w.machine.doctor(), "service")
+        #expect(c.status == .fail)
+        #expect(c.remedy?.contains("Access denied") == true)
+    }
+
+    @Test func lockdownAndSignatures() throws {
+        let w = World.healthy()
+        w.modules.loaded["vtoa"] = nil
+        w.facts.files["/sys/kernel/security/lockdown"] = "none [integrity] confidentiality\n"
+        w.facts.files["/sys/module/module/parameters/sig_enforce"] = "Y\n"
+        let c = try check(w.machine.doctor(), "signing")
+        #expect(c.status == .warn)
+        #expect(c.summary.contains("integrity"))
+        #expect(c.summary.contains("sig_enforce"))
+    }
+
+    @Test func getpeernameOnlyKernelWarns() throws {
+        let w = World.healthy()
+        w.facts.release = "5.10.134-16.al8.x86_64"
+        w.facts.files["/boot/config-5.10.134-16.al8.x86_64"] = "CONFIG_KPROBES=y\nCONFIG_KRETPROBES=y\n"
+        w.facts.directories.insert("/lib/modules/5.10.134-16.al8.x86_64/build")
+        w.modules.files["vtoa"]?.vermagic = "5.10.134-16.al8.x86_64 SMP"
+        let r = w.machine.doctor()
+        #expect(try check(r, "kernel").status == .warn)
+        #expect(r.exitCode == 0)
+    }
+
+    @Test func jsonShape() {
+        let j = World.healthy().machine.doctor().json.render()
+        #expect(j.contains("\"id\": \"kernel\""))
+        #expect(j.contains("\"exit_code\": 0"))
+    }
+}

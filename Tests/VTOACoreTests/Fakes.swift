@@ -1,0 +1,129 @@
+@testable import VTOACore
+
+/// An in-memory machine: files, directories, release, euid.
+final class FakeFacts: SystemFacts {
+    var files: [String: String] = [:]
+    var directories: Set<String> = []
+    var release = "6.1.0-28-amd64"
+    var euid: UInt32 = 0
+    var writes: [(String, String)] = []
+    var failWrites: Set<String> = []
+
+    func kernelRelease() -> String { release }
+    func effectiveUID() -> UInt32 { euid }
+    func readFile(_ path: String) -> String? { files[path] }
+    func exists(_ path: String) -> Bool { files[path] != nil || directories.contains(path) }
+    func listDirectory(_ path: String) -> [String]? {
+        let prefix = path + "/"
+        let names = Set(files.keys.filter { $0.hasPrefix(prefix) }.map { String($0.dropFirst(prefix.count).split(separator: "/")[0]) })
+        return names.isEmpty && !directories.contains(path) ? nil : names.sorted()
+    }
+    func writeFile(_ path: String, _ contents: String) throws(FactsError) {
+        if failWrites.contains(path) { throw FactsError("Invalid argument") }
+        guard files[path] != nil else { throw FactsError("No such file or directory") }
+        writes.append((path, contents))
+        files[path] = contents
+    }
+    func readGzipFile(_ path: String) -> String? { files[path + "#gunzipped"] }
+
+    /// Lays out /sys/module/vtoa as a loaded module with these parameters.
+    func loadModule(parameters: [String: String] = ["getpeername": "Y", "getsockopt": "Y", "trusted_sources": "",
+                                                     "max_entries": "1048576", "ipv6_kind254": "N"],
+                    version: String = "1.0.0") {
+        directories.insert("/sys/module/vtoa")
+        directories.insert("/sys/module/vtoa/parameters")
+        files["/sys/module/vtoa/version"] = version + "\n"
+        for (k, v) in parameters { files["/sys/module/vtoa/parameters/\(k)"] = v + "\n" }
+    }
+}
+
+final class FakeModules: ModuleControl {
+    var loaded: [String: ModuleState] = [:]
+    var files: [String: ModuleFile] = [:]
+    var listError: VTOAError?
+    var insertError: VTOAError?
+    var inserted: [(String, String)] = []
+    var removed: [String] = []
+    var onInsert: ((String) -> Void)?
+
+    func loadedModuleNames() throws(VTOAError) -> [String] {
+        if let listError { throw listError }
+        return loaded.keys.sorted()
+    }
+    func loadedModule(_ name: String) throws(VTOAError) -> ModuleState? {
+        if let listError { throw listError }
+        return loaded[name]
+    }
+    func moduleFile(_ name: String) throws(VTOAError) -> ModuleFile? { files[name] }
+    func insert(_ name: String, options: String) throws(VTOAError) {
+        if let insertError { throw insertError }
+        inserted.append((name, options))
+        loaded[name] = ModuleState(name: name)
+        onInsert?(options)
+    }
+    func remove(_ name: String) throws(VTOAError) {
+        guard loaded[name] != nil else { throw .moduleNotLoaded(name: name) }
+        removed.append(name)
+        loaded[name] = nil
+    }
+}
+
+final class FakeServices: ServiceControl {
+    var result: Result<UnitState, VTOAError> = .failure(.noSystemd(reason: "no /run/systemd/system"))
+    var jobs: [(UnitJob, String)] = []
+    var jobResult = "done"
+    var enabled: [Bool] = []
+
+    func state(of unit: String) throws(VTOAError) -> UnitState { try result.get() }
+    func run(_ job: UnitJob, unit: String) throws(VTOAError) -> String {
+        _ = try result.get()
+        jobs.append((job, unit))
+        if jobResult != "done" { throw .jobFailed(unit: unit, operation: job.verb, result: jobResult) }
+        return jobResult
+    }
+    func setEnabled(_ enabled: Bool, unit: String) throws(VTOAError) -> [UnitFileChange] {
+        _ = try result.get()
+        self.enabled.append(enabled)
+        return []
+    }
+
+    static func unit(_ active: String, _ sub: String, _ file: String, load: String = "loaded") -> Result<UnitState, VTOAError> {
+        .success(UnitState(loadState: load, activeState: active, subState: sub, unitFileState: file))
+    }
+}
+
+final class FakeDKMS: DKMS {
+    var state: DKMSState = .installed(version: "1.0.0")
+    func status(kernel: String) -> DKMSState { state }
+}
+
+struct World {
+    let facts = FakeFacts()
+    let modules = FakeModules()
+    let services = FakeServices()
+    let dkms = FakeDKMS()
+    var modulesResult: Result<ModuleControl, VTOAError>? = nil
+
+    var machine: Machine {
+        Machine(facts: facts, modules: modulesResult ?? .success(modules), services: services, dkms: dkms)
+    }
+
+    /// A healthy machine: supported kernel, module installed and loaded,
+    /// service enabled and running, trusted_sources set.
+    static func healthy() -> World {
+        let w = World()
+        w.facts.files["/etc/vtoa/vtoa.conf"] = "trusted_sources = 100.64.0.0/10\n"
+        w.facts.directories.insert("/lib/modules/6.1.0-28-amd64/build")
+        w.facts.files["/boot/config-6.1.0-28-amd64"] = "CONFIG_KPROBES=y\nCONFIG_KRETPROBES=y\n"
+        w.facts.files["/sys/kernel/security/lockdown"] = "[none] integrity confidentiality\n"
+        w.facts.loadModule(parameters: ["getpeername": "Y", "getsockopt": "Y", "trusted_sources": "100.64.0.0/10",
+                                        "max_entries": "1048576", "ipv6_kind254": "N"])
+        w.facts.files["/proc/net/vtoa_stats"] = "syn_recv_sock_toa 10\ntoa_malformed 0\ntoa_untrusted 0\nentries_live 3\n"
+        w.modules.loaded["vtoa"] = ModuleState(name: "vtoa", refcount: 0)
+        w.modules.loaded["nf_conntrack"] = ModuleState(name: "nf_conntrack")
+        w.modules.files["vtoa"] = ModuleFile(path: "/lib/modules/6.1.0-28-amd64/updates/dkms/vtoa.ko",
+                                             vermagic: "6.1.0-28-amd64 SMP preempt mod_unload modversions", version: "1.0.0")
+        w.services.result = FakeServices.unit("active", "exited", "enabled")
+        return w
+    }
+}

@@ -1,0 +1,210 @@
+import Foundation
+import Testing
+@testable import VTOACore
+
+/// A temporary directory laid out like /, removed afterwards.
+final class FakeRoot {
+    let path: String
+    init() throws {
+        path = NSTemporaryDirectory() + "vtoa-test-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    }
+    deinit { try? FileManager.default.removeItem(atPath: path) }
+
+    func write(_ rel: String, _ text: String) throws {
+        let full = path + rel
+        try FileManager.default.createDirectory(atPath: (full as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        try text.write(toFile: full, atomically: false, encoding: .utf8)
+    }
+    func mkdir(_ rel: String) throws {
+        try FileManager.default.createDirectory(atPath: path + rel, withIntermediateDirectories: true)
+    }
+}
+
+@Suite struct HostFactsUnderRoot {
+    @Test func readsTheTreeUnderRoot() throws {
+        let root = try FakeRoot()
+        try root.write("/proc/sys/kernel/osrelease", "5.10.134-17.2.al8.x86_64\n")
+        try root.write("/proc/net/vtoa_stats", "toa_v4 3\nentries_live 1\n")
+        try root.write("/sys/module/vtoa/parameters/getpeername", "Y\n")
+        try root.write("/sys/module/vtoa/parameters/max_entries", "1048576\n")
+        let facts = HostFacts(root: root.path + "/")
+        #expect(facts.kernelRelease() == "5.10.134-17.2.al8.x86_64")
+        #expect(facts.exists("/proc/net/vtoa_stats"))
+        #expect(!facts.exists("/etc/vtoa/vtoa.conf"))
+        #expect(facts.listDirectory("/sys/module/vtoa/parameters") == ["getpeername", "max_entries"])
+        #expect(facts.listDirectory("/nope") == nil)
+        #expect(try VTOAStats.read(facts: facts)["toa_v4"] == 3)
+        try facts.writeFile("/sys/module/vtoa/parameters/getpeername", "0")
+        #expect(facts.readFile("/sys/module/vtoa/parameters/getpeername") == "0")
+        #expect(throws: FactsError.self) { try facts.writeFile("/sys/module/vtoa/parameters/missing", "1") }
+    }
+
+    @Test func gzipConfig() throws {
+        let root = try FakeRoot()
+        try root.write("/proc/config", "CONFIG_KPROBES=y\nCONFIG_KRETPROBES=y\n")
+        let gz = try #require(runCapturing("/bin/gzip", [root.path + "/proc/config"]))
+        #expect(gz.status == 0)
+        let facts = HostFacts(root: root.path)
+        #expect(facts.readGzipFile("/proc/config.gz") == "CONFIG_KPROBES=y\nCONFIG_KRETPROBES=y\n")
+        #expect(facts.readGzipFile("/proc/missing.gz") == nil)
+    }
+
+    @Test func realRootIsTheMachine() {
+        let facts = HostFacts()
+        #expect(facts.map("/proc/net/vtoa_stats") == "/proc/net/vtoa_stats")
+        #expect(KernelRelease(facts.kernelRelease()) != nil)
+        #expect(facts.effectiveUID() == geteuid())
+    }
+
+    @Test func doctorAndStatusOverAFakeTree() throws {
+        // A whole machine through the real HostFacts and a fake module list.
+        let root = try FakeRoot()
+        try root.write("/proc/sys/kernel/osrelease", "6.1.0-28-amd64\n")
+        try root.write("/boot/config-6.1.0-28-amd64", "CONFIG_KPROBES=y\nCONFIG_KRETPROBES=y\n")
+        try root.mkdir("/lib/modules/6.1.0-28-amd64/build")
+        try root.write("/sys/module/vtoa/version", "1.2.3\n")
+        try root.write("/sys/module/vtoa/parameters/getpeername", "Y\n")
+        try root.write("/proc/net/vtoa_stats", "toa_untrusted 9\n")
+        try root.write("/etc/vtoa/vtoa.conf", "trusted_sources = 10.0.0.0/8\n")
+        let modules = FakeModules()
+        modules.loaded["vtoa"] = ModuleState(name: "vtoa")
+        let facts = HostFacts(root: root.path)
+        let m = Machine(facts: facts, modules: .success(modules), services: SystemdServiceControl(facts: facts), dkms: FakeDKMS())
+        let status = m.status()
+        #expect(status.exitCode == 0)
+        #expect(status.text.contains("version 1.2.3"))
+        #expect(status.text.contains("systemd is not running here (no /run/systemd/system)"))
+        let doctor = m.doctor()
+        #expect(doctor.checks.first { $0.id == "counters" }?.status == .warn)
+        #expect(doctor.checks.first { $0.id == "kprobes" }?.status == .ok)
+        #expect(doctor.checks.first { $0.id == "service" }?.status == .warn)
+    }
+}
+
+@Suite struct RealLibkmod {
+    @Test func contextOnThisHost() throws {
+        let ctx = try KmodContext()
+        #expect(ctx.directory.hasPrefix("/lib/modules/"))
+    }
+
+    @Test func contextOnAnEmptyDirectory() throws {
+        let root = try FakeRoot()
+        let mc = try KmodModuleControl(directory: root.path)
+        #expect(mc.context.directory == root.path)
+        // No modules.dep there: the module is simply not found.
+        #expect(throws: VTOAError.moduleNotFound(name: "vtoa", kernel: root.path)) {
+            try mc.insert("vtoa", options: "")
+        }
+        #expect((try? mc.moduleFile("vtoa")) ?? nil == nil)
+    }
+
+    @Test func loadedModulesOrAClearError() throws {
+        let mc = try KmodModuleControl()
+        do throws(VTOAError) {
+            let names = try mc.loadedModuleNames()
+            // A host with /proc/modules: vtoa is not loaded in the test run.
+            #expect(!names.contains("vtoa") || FileManager.default.fileExists(atPath: "/sys/module/vtoa"))
+        } catch {
+            // This container's kernel has no /proc/modules.
+            guard case .noModuleSupport(let reason) = error else {
+                Issue.record("unexpected \(error)")
+                return
+            }
+            #expect(reason.contains("/proc/modules"))
+            #expect(error.exitCode == 13)
+        }
+    }
+
+    @Test func notLoadedModuleIsNil() throws {
+        let mc = try KmodModuleControl()
+        #expect(try mc.loadedModule("vtoa_surely_not_loaded_\(getpid())") == nil)
+    }
+
+    @Test func removeNotLoaded() throws {
+        let mc = try KmodModuleControl()
+        #expect(throws: VTOAError.self) { try mc.remove("vtoa_surely_not_loaded_\(getpid())") }
+    }
+
+    @Test func explanations() {
+        #expect(KmodModuleControl.explain(-ENOEXEC).contains("vtoa install --force"))
+        #expect(KmodModuleControl.explain(-EKEYREJECTED).contains("signed"))
+    }
+}
+
+@Suite struct RealSdBus {
+    @Test func noSystemdIsOneClearLine() throws {
+        let root = try FakeRoot()
+        let sc = SystemdServiceControl(facts: HostFacts(root: root.path))
+        #expect(throws: VTOAError.noSystemd(reason: "no /run/systemd/system")) { try sc.state(of: vtoaUnit) }
+        #expect(throws: VTOAError.noSystemd(reason: "no /run/systemd/system")) { try sc.run(.start, unit: vtoaUnit) }
+        #expect(throws: VTOAError.noSystemd(reason: "no /run/systemd/system")) { try sc.setEnabled(true, unit: vtoaUnit) }
+        let msg = VTOAError.noSystemd(reason: "no /run/systemd/system").message
+        #expect(msg == "systemd is not running here (no /run/systemd/system); use 'vtoa load' to load the module directly")
+    }
+
+    @Test func busConnectFailureIsAClearMessage() throws {
+        let root = try FakeRoot()
+        try root.mkdir("/run/systemd/system")
+        let sc = SystemdServiceControl(facts: HostFacts(root: root.path), address: "unix:path=\(root.path)/no-such-bus-socket")
+        do throws(VTOAError) {
+            _ = try sc.state(of: vtoaUnit)
+            Issue.record("connected to a socket that does not exist")
+        } catch {
+            guard case .busUnavailable(let reason) = error else {
+                Issue.record("unexpected \(error)")
+                return
+            }
+            #expect(reason == "No such file or directory")
+            #expect(error.message.hasPrefix("cannot connect to the system D-Bus (No such file or directory)"))
+            #expect(error.exitCode == 21)
+        }
+    }
+
+    @Test func systemBusDirectly() {
+        // On this host there is no system bus; elsewhere there may be one.
+        do throws(VTOAError) {
+            _ = try SystemBus()
+        } catch {
+            guard case .busUnavailable = error else {
+                Issue.record("unexpected \(error)")
+                return
+            }
+        }
+    }
+}
+
+@Suite struct ErrorMessages {
+    @Test func distinctCodesAndOneLine() {
+        let all: [VTOAError] = [
+            .notRoot(command: "load"), .unparsableRelease("x"), .kernelUnsupported(release: "r", reason: "old"),
+            .badConfig(file: "f", line: 1, key: "k", message: "m"), .noModuleSupport(reason: "r"),
+            .moduleNotFound(name: "vtoa", kernel: "k"), .moduleNotLoaded(name: "vtoa"), .moduleAlreadyLoaded(name: "vtoa"),
+            .moduleOperationFailed(operation: "insert", name: "vtoa", reason: "r"), .statsUnavailable(path: "p", reason: "r"),
+            .noSystemd(reason: "r"), .busUnavailable(reason: "r"), .busRefused(reason: "r"), .noSuchUnit("u"),
+            .jobFailed(unit: "u", operation: "start", result: "failed"), .dkmsMissing,
+        ]
+        #expect(Set(all.map(\.exitCode)).count == all.count)
+        for e in all {
+            #expect(!e.message.contains("\n"))
+            #expect(e.exitCode > 4)
+        }
+        #expect(VTOAError.dkmsFailed(command: "dkms build", log: "a\nb\nc\nd").message.contains("b | c | d"))
+    }
+}
+
+@Suite struct ProcessRunning {
+    @Test func capturesOutputAndStatus() throws {
+        let ok = try #require(runCapturing("/bin/sh", ["-c", "echo out; echo err >&2; exit 3"]))
+        #expect(ok.status == 3)
+        #expect(ok.output == "out\nerr\n")
+        #expect(runCapturing("/nonexistent/dkms", ["status"]) == nil)
+    }
+
+    @Test func dkmsStatusWithoutDkms() {
+        // Where dkms is not installed (this host), the state says so.
+        if findExecutable("dkms") == nil {
+            #expect(ProcessDKMS().status(kernel: "6.1.0-28-amd64") == .dkmsMissing)
+        }
+    }
+}
