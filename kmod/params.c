@@ -22,13 +22,19 @@ unsigned int vtoa_param_max_entries = 1 << 20;
 #define VTOA_MAX_ENTRIES_LIMIT	(64U << 20)
 #define VTOA_MAX_TRUSTED	64
 
+/* length of a written value without its trailing newline, for logs */
+static int vtoa_len(const char *val)
+{
+	return val ? (int)strcspn(val, "\n") : 0;
+}
+
 static int vtoa_set_bool(const char *val, const struct kernel_param *kp)
 {
 	bool v;
 
 	if (!val || kstrtobool(val, &v)) {
-		pr_warn("vtoa: %s: '%s' is not a boolean (use 0/1, y/n)\n",
-			kp->name, val ? val : "");
+		pr_warn("vtoa: %s: '%.*s' is not a boolean (use 0/1, y/n)\n",
+			kp->name, vtoa_len(val), val ? val : "");
 		return -EINVAL;
 	}
 	WRITE_ONCE(*(bool *)kp->arg, v);
@@ -58,8 +64,8 @@ static int vtoa_set_max_entries(const char *val,
 
 	if (!val || kstrtouint(val, 0, &v) || !v ||
 	    v > VTOA_MAX_ENTRIES_LIMIT) {
-		pr_warn("vtoa: max_entries: '%s' is not a number from 1 to %u\n",
-			val ? val : "", VTOA_MAX_ENTRIES_LIMIT);
+		pr_warn("vtoa: max_entries: '%.*s' is not a number from 1 to %u\n",
+			vtoa_len(val), val ? val : "", VTOA_MAX_ENTRIES_LIMIT);
 		return -EINVAL;
 	}
 	WRITE_ONCE(vtoa_param_max_entries, v);
