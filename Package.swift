@@ -23,8 +23,9 @@ let package = Package(
             pkgConfig: "libsystemd",
             providers: [.apt(["libsystemd-dev"]), .yum(["systemd-devel"])]
         ),
+        .target(name: "CSelftest"),
         .target(name: "VTOA"),
-        .target(name: "VTOACore", dependencies: ["CKmod", "CSystemd"]),
+        .target(name: "VTOACore", dependencies: ["CKmod", "CSystemd", "CSelftest"]),
         .executableTarget(
             name: "VTOATool",
             dependencies: [
@@ -34,6 +35,7 @@ let package = Package(
         ),
         .testTarget(name: "VTOACoreTests", dependencies: ["VTOACore"]),
         .testTarget(name: "VTOATests", dependencies: ["VTOA"]),
+        .testTarget(name: "VTOAToolTests", dependencies: ["VTOATool"]),
     ],
     swiftLanguageModes: [.v6]
 )

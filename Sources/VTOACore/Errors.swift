@@ -18,8 +18,13 @@ public enum VTOAError: Error, Equatable, Sendable {
     case busRefused(reason: String)
     case noSuchUnit(String)
     case jobFailed(unit: String, operation: String, result: String)
+    /// `log`: the last lines of DKMS's make.log (or of its output).
     case dkmsFailed(command: String, log: String)
     case dkmsMissing
+    case headersMissing(release: String)
+    case moduleSourceMissing(path: String)
+    case installCheckFailed(kernel: String, reason: String)
+    case selftestCannotRun(step: String, reason: String)
 
     /// Exit codes. 0-4 are taken by the per-command conventions
     /// (kernel-check 0/1/2, status 0/3/4), so errors start at 10.
@@ -39,8 +44,24 @@ public enum VTOAError: Error, Equatable, Sendable {
         case .busRefused: return 22
         case .noSuchUnit: return 23
         case .jobFailed: return 24
-        case .dkmsFailed, .dkmsMissing: return 30
+        case .dkmsMissing: return 30
+        case .dkmsFailed: return 31
+        case .headersMissing: return 32
+        case .moduleSourceMissing: return 33
+        case .installCheckFailed: return 34
+        case .selftestCannotRun: return 35
         case .notRoot: return 77
+        }
+    }
+
+    /// Lines to show before the message (DKMS's log), empty for most errors.
+    public var details: [String] {
+        switch self {
+        case .dkmsFailed(_, let log):
+            return log.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+                .reversed().drop(while: { $0.isEmpty }).reversed().suffix(20).map { $0 }
+        default:
+            return []
         }
     }
 
@@ -82,11 +103,18 @@ public enum VTOAError: Error, Equatable, Sendable {
             return "unit \(unit) is not installed; install the vtoa package (it ships vtoa.service) or use 'vtoa load'"
         case .jobFailed(let unit, let op, let result):
             return "\(op) of \(unit) finished with result '\(result)'; see 'journalctl -u \(unit)'"
-        case .dkmsFailed(let command, let log):
-            let tail = log.split(separator: "\n").suffix(3).joined(separator: " | ")
-            return "'\(command)' failed\(tail.isEmpty ? "" : ": \(tail)"); see /var/lib/dkms/vtoa/*/build/make.log"
+        case .dkmsFailed(let command, _):
+            return "'\(command)' failed (its log's last lines are above); nothing this run added was left behind; fix the build error, then run 'vtoa install' again"
         case .dkmsMissing:
             return "dkms is not installed; install it (apt install dkms / yum install dkms)"
+        case .headersMissing(let release):
+            return "no kernel headers for \(release) (/lib/modules/\(release)/build is missing); install linux-headers-\(release) (Debian/Ubuntu) or kernel-devel-\(release) (RHEL/Alibaba Cloud Linux), then run 'vtoa install' again"
+        case .moduleSourceMissing(let path):
+            return "the module source is not at \(path) (no dkms.conf there); install the vtoa-dkms package, or copy the repository's kmod/ directory there"
+        case .installCheckFailed(let kernel, let reason):
+            return "DKMS installed vtoa for \(kernel) but libkmod disagrees: \(reason); the install was undone; check 'dkms status' and depmod"
+        case .selftestCannotRun(let step, let reason):
+            return "selftest could not \(step): \(reason); run it as root on a kernel with network namespaces and /dev/net/tun"
         }
     }
 }

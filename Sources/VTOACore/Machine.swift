@@ -4,15 +4,19 @@ public final class Machine {
     public let modules: Result<ModuleControl, VTOAError>
     public let services: ServiceControl
     public let dkms: DKMS
+    /// Module control for another kernel's /lib/modules (install checks).
+    public let modulesForKernel: (String) -> Result<ModuleControl, VTOAError>
     public let configPath: String
     public let moduleName: String
     public let unit: String
 
     public init(facts: SystemFacts, modules: Result<ModuleControl, VTOAError>, services: ServiceControl,
-                dkms: DKMS, configPath: String = VTOAConfig.defaultPath,
+                dkms: DKMS, modulesForKernel: ((String) -> Result<ModuleControl, VTOAError>)? = nil,
+                configPath: String = VTOAConfig.defaultPath,
                 moduleName: String = "vtoa", unit: String = vtoaUnit) {
         self.facts = facts
         self.modules = modules
+        self.modulesForKernel = modulesForKernel ?? { _ in modules }
         self.services = services
         self.dkms = dkms
         self.configPath = configPath
@@ -26,7 +30,13 @@ public final class Machine {
         let modules: Result<ModuleControl, VTOAError>
         do throws(VTOAError) { modules = .success(try KmodModuleControl()) } catch { modules = .failure(error) }
         return Machine(facts: facts, modules: modules, services: SystemdServiceControl(facts: facts),
-                    dkms: ProcessDKMS(), configPath: configPath)
+                    dkms: ProcessDKMS(), modulesForKernel: { release in
+                        do throws(VTOAError) {
+                            return .success(try KmodModuleControl(directory: "/lib/modules/" + release))
+                        } catch {
+                            return .failure(error)
+                        }
+                    }, configPath: configPath)
     }
 
     public func moduleControl() throws(VTOAError) -> ModuleControl {

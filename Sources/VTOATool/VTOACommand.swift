@@ -17,6 +17,11 @@ struct Main {
 
     /// One line on stderr, the error's own exit code.
     static func fail(_ error: VTOAError) -> Never {
+        let details = error.details
+        if !details.isEmpty {
+            let text = "vtoa: the last \(details.count) lines of the log:\n" + details.map { "  | " + $0 + "\n" }.joined()
+            FileHandle.standardError.write(Data(text.utf8))
+        }
         FileHandle.standardError.write(Data("vtoa: \(error.message)\n".utf8))
         Foundation.exit(error.exitCode)
     }
@@ -28,13 +33,15 @@ struct VTOACommand: ParsableCommand {
         abstract: "Manage, check and explain the vtoa kernel module (real client addresses behind FULLNAT/TOA proxies).",
         discussion: """
         Exit codes: 0 success; kernel-check 1 unsupported, 2 unparsable; status 3 not running, 4 no such unit; \
-        doctor 1 problems found; errors 10-30 (one code per kind of error) and 77 not root; see docs/vtoa-tool.md.
+        doctor and selftest 1 problems found; errors 10-35 (one code per kind of error) and 77 not root; see docs/vtoa-tool.md.
         """,
         version: vtoaToolVersion,
         subcommands: [
+            InstallCommand.self, UninstallCommand.self, SelftestCommand.self,
             StatusCommand.self, DoctorCommand.self, KernelCheckCommand.self, StatsCommand.self,
             LoadCommand.self, UnloadCommand.self, ReloadCommand.self,
             StartCommand.self, StopCommand.self, RestartCommand.self, EnableCommand.self, DisableCommand.self,
+            GenerateManCommand.self,
         ]
     )
 }

@@ -92,9 +92,43 @@ final class FakeServices: ServiceControl {
     }
 }
 
+/// DKMS as a table of `dkms status` lines, changed by the steps the way
+/// dkms 3 changes them.
 final class FakeDKMS: DKMS {
     var state: DKMSState = .installed(version: "1.0.0")
+    var missing = false
+    var table: [DKMSEntry] = []
+    var ran: [DKMSStep] = []
+    var failOn: ((DKMSStep) -> Bool)?
+    var failOutput = "dkms: Error! Bad return status for module build"
+
     func status(kernel: String) -> DKMSState { state }
+    func entries() -> [DKMSEntry]? { missing ? nil : table }
+
+    func run(_ step: DKMSStep) throws(VTOAError) -> String {
+        if missing { throw .dkmsMissing }
+        ran.append(step)
+        if failOn?(step) == true { throw .dkmsFailed(command: step.commandLine + " (exit 10)", log: failOutput) }
+        func fail(_ why: String) -> VTOAError { .dkmsFailed(command: step.commandLine + " (exit 3)", log: why) }
+        switch step {
+        case .add(let v):
+            if table.contains(where: { $0.version == v }) { throw fail("already added") }
+            table.append(DKMSEntry(version: v, kernel: nil, state: .added(version: v)))
+        case .build(let v, let k, _):
+            guard table.contains(where: { $0.version == v }) else { throw fail("not added") }
+            table.removeAll { $0.version == v && ($0.kernel == k || $0.kernel == nil) }
+            table.append(DKMSEntry(version: v, kernel: k, state: .built(version: v)))
+        case .install(let v, let k, _):
+            guard let i = table.firstIndex(where: { $0.version == v && $0.kernel == k }) else { throw fail("not built") }
+            table[i].state = .installed(version: v)
+        case .remove(let v, nil):
+            table.removeAll { $0.version == v }
+        case .remove(let v, let k?):
+            table.removeAll { $0.version == v && $0.kernel == k }
+            if !table.contains(where: { $0.version == v && $0.kernel != nil }) { table.removeAll { $0.version == v } }
+        }
+        return ""
+    }
 }
 
 struct World {

@@ -182,14 +182,18 @@ final class FakeRoot {
             .moduleNotFound(name: "vtoa", kernel: "k"), .moduleNotLoaded(name: "vtoa"), .moduleAlreadyLoaded(name: "vtoa"),
             .moduleOperationFailed(operation: "insert", name: "vtoa", reason: "r"), .statsUnavailable(path: "p", reason: "r"),
             .noSystemd(reason: "r"), .busUnavailable(reason: "r"), .busRefused(reason: "r"), .noSuchUnit("u"),
-            .jobFailed(unit: "u", operation: "start", result: "failed"), .dkmsMissing,
+            .jobFailed(unit: "u", operation: "start", result: "failed"), .dkmsMissing, .dkmsFailed(command: "c", log: ""),
+            .headersMissing(release: "r"), .moduleSourceMissing(path: "p"), .installCheckFailed(kernel: "k", reason: "r"),
+            .selftestCannotRun(step: "s", reason: "r"),
         ]
         #expect(Set(all.map(\.exitCode)).count == all.count)
         for e in all {
             #expect(!e.message.contains("\n"))
             #expect(e.exitCode > 4)
         }
-        #expect(VTOAError.dkmsFailed(command: "dkms build", log: "a\nb\nc\nd").message.contains("b | c | d"))
+        let dk = VTOAError.dkmsFailed(command: "dkms build", log: "a\nb\nc\nd\n\n")
+        #expect(dk.details == ["a", "b", "c", "d"])
+        #expect(dk.exitCode == 31)
     }
 }
 
