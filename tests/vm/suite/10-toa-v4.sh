@@ -37,3 +37,9 @@ assert_match "$out" "peer=4/198\.51\.100\.7:4321 " "TOA after NOPs and another o
 out=$(toa-peer conn --src 192.0.2.2 --dst 192.0.2.1:8004 --sport 41005 \
 	--syn-opt "020405b4 $TOA") || fail "SYN-TOA connection failed"
 assert_match "$out" "peer=4/192\.0\.2\.2:41005 .*toa=E/ENOENT" "TOA on SYN only"
+
+# counters are per network namespace: a fresh namespace has seen nothing
+other=$(unshare -n awk '$1 == "syn_recv_sock_toa" { print $2 }' /proc/net/vtoa_stats) ||
+	fail "cannot read vtoa_stats in a new network namespace"
+assert_eq "$other" 0 "syn_recv_sock_toa in a new network namespace"
+[ "$(stat syn_recv_sock_toa)" -ge 3 ] || fail "init namespace lost its counters"

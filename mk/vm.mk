@@ -1,0 +1,12 @@
+# VM test bench: Debian's kernel under qemu (TCG) with vtoa.ko loaded. See tests/vm/README.md.
+#   make vm-test                       all suite tests (builds module, test programs, image)
+#   make vm-test VM_ARGS="--only '10-*'"
+#   make vm-image                      only build/refresh the cached guest image
+.PHONY: vm-test vm-image
+check: vm-test
+
+vm-test:
+	$(TOP)/tests/vm/run $(VM_ARGS)
+
+vm-image:
+	$(TOP)/tests/vm/image.sh

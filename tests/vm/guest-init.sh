@@ -1,0 +1,107 @@
+#!/bin/sh
+# vtoa VM test runner, PID 1 of the guest (exec'd by /sbin/vtoa-test-init with the
+# payload disk mounted at /vtoa). Runs /vtoa/suite/*.sh in lexical order, then
+# /vtoa/extra/run, and reports on ttyS1 (results.log on the host):
+#
+#   VTOA-TEST-BEGIN <name>
+#   <output of the test, stdout+stderr; then "kernel: <line>" for kernel messages
+#    of level warn or worse logged while it ran>
+#   VTOA-TEST-END <name> PASS|FAIL
+#   ...
+#   VTOA-DONE
+#
+# then syncs and powers off. Kernel cmdline "vtoa.only=GLOB" limits the suite tests
+# to file names matching GLOB (the extra test always runs).
+
+PATH=/vtoa/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+VTOA=/vtoa
+VTOA_LIB=/vtoa/lib.sh
+VTOA_KMOD_NAME=vtoa
+VTOA_TEST_TIMEOUT=300
+HOME=/root
+LC_ALL=C
+[ -f /vtoa/env ] && . /vtoa/env          # written by tests/vm/run
+VTOA_KO=${VTOA_KO:-/vtoa/$VTOA_KMOD_NAME.ko}
+export PATH VTOA VTOA_LIB VTOA_KMOD_NAME VTOA_KO HOME LC_ALL
+
+poweroff_now() {
+    sync
+    umount /vtoa 2>/dev/null
+    echo o >/proc/sysrq-trigger
+    sleep 60
+    # still here? exiting PID 1 panics, and panic=-1 + -no-reboot stops qemu
+    exit 0
+}
+
+# results channel
+if exec 3>/dev/ttyS1; then
+    stty -F /dev/ttyS1 raw -echo 2>/dev/null
+else
+    echo "guest-init: cannot open /dev/ttyS1, results go to the console" >/dev/console
+    exec 3>/dev/console
+fi
+say() { printf '%s\n' "$*" >&3; }
+
+ONLY=
+set -f
+for w in $(cat /proc/cmdline); do
+    case $w in vtoa.only=*) ONLY=${w#vtoa.only=} ;; esac
+done
+set +f
+
+echo "guest-init: kernel $(uname -r), $(nproc) cpus, only='${ONLY:-*}'" >/dev/console
+modprobe tun || echo "guest-init: modprobe tun failed" >/dev/console
+
+# run_test NAME CWD CMD...: one test between markers, exit 0 = PASS
+run_test() {
+    name=$1; cwd=$2; shift 2
+    say "VTOA-TEST-BEGIN $name"
+    dmesg -C 2>/dev/null
+    t0=$(date +%s)
+    (
+        cd "$cwd" || exit 1
+        VTOA_TEST=$name TMPDIR=$cwd
+        export VTOA_TEST TMPDIR
+        # timeout makes its own process group; the group is killed below, so
+        # background processes a test forgot do not outlive it
+        exec timeout -k 10 "$VTOA_TEST_TIMEOUT" "$@" </dev/null >&3 2>&3
+    ) &
+    pid=$!
+    wait $pid
+    rc=$?
+    kill -9 -$pid 2>/dev/null
+    [ $rc -eq 124 ] && say "guest-init: test timed out after ${VTOA_TEST_TIMEOUT}s"
+    dmesg --level=emerg,alert,crit,err,warn 2>/dev/null | sed 's/^/kernel: /' >&3
+    # leave the module unloaded for the next test
+    if grep -q "^$VTOA_KMOD_NAME " /proc/modules 2>/dev/null; then
+        rmmod "$VTOA_KMOD_NAME" 2>/dev/null || sleep 1
+        rmmod "$VTOA_KMOD_NAME" 2>/dev/null
+    fi
+    if [ $rc -eq 0 ]; then res=PASS; else res=FAIL; say "guest-init: exit status $rc"; fi
+    say "guest-init: ${name} took $(( $(date +%s) - t0 ))s"
+    say "VTOA-TEST-END $name $res"
+    echo "guest-init: $res $name" >/dev/console
+}
+
+for f in /vtoa/suite/*.sh; do
+    [ -f "$f" ] || continue
+    base=${f##*/}
+    name=${base%.sh}
+    if [ -n "$ONLY" ]; then
+        # shellcheck disable=SC2254
+        case $base in $ONLY) ;; *) case $name in $ONLY) ;; *) continue ;; esac ;; esac
+    fi
+    d=$(mktemp -d "/tmp/$name.XXXXXX")
+    run_test "$name" "$d" sh "$f"
+done
+
+if [ -e /vtoa/extra/run ]; then
+    if [ -x /vtoa/extra/run ]; then
+        run_test extra /vtoa/extra /vtoa/extra/run
+    else
+        run_test extra /vtoa/extra sh /vtoa/extra/run
+    fi
+fi
+
+say "VTOA-DONE"
+poweroff_now
