@@ -2,11 +2,16 @@
 #   make vm-test                       all suite tests (builds module, test programs, image)
 #   make vm-test VM_ARGS="--only '10-*'"
 #   make vm-image                      only build/refresh the cached guest image
-.PHONY: vm-test vm-image
-check: vm-test
+.PHONY: vm-test vm-image peer-check
+# peer-check first: the VM's closing line stays the last one printed
+check: peer-check vm-test
 
 vm-test:
 	$(TOP)/tests/vm/run $(VM_ARGS)
 
 vm-image:
 	$(TOP)/tests/vm/image.sh
+
+# the peer and server against this host's own kernel, in a private netns
+peer-check:
+	$(MAKE) -C tests/vm/src test

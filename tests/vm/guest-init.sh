@@ -10,7 +10,7 @@
 #   ...
 #   VTOA-DONE
 #
-# then syncs and powers off. Kernel cmdline "vtoa.only=GLOB" limits the suite tests
+# then syncs and powers off. Kernel cmdline "vtoatest.only=GLOB" limits the suite tests
 # to file names matching GLOB (the extra test always runs).
 
 PATH=/vtoa/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
@@ -45,7 +45,7 @@ say() { printf '%s\n' "$*" >&3; }
 ONLY=
 set -f
 for w in $(cat /proc/cmdline); do
-    case $w in vtoa.only=*) ONLY=${w#vtoa.only=} ;; esac
+    case $w in vtoatest.only=*) ONLY=${w#vtoatest.only=} ;; esac
 done
 set +f
 
