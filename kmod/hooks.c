@@ -178,8 +178,11 @@ static int vtoa_getname_ret(struct kretprobe_instance *ri,
 	struct sockaddr_storage ss;
 	int len;
 
-	/* not connected (any more): leave the kernel's answer alone */
-	if ((long)regs_return_value(regs) < 0)
+	/*
+	 * Not connected (any more): leave the kernel's answer alone. getname
+	 * returns an int: only the low 32 bits of the register are defined.
+	 */
+	if ((int)regs_return_value(regs) < 0)
 		return 0;
 	len = vtoa_fill_sockaddr(&d->addr, d->family, &ss);
 	if (len <= 0) {

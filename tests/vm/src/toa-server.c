@@ -67,11 +67,14 @@ static struct {
 	.epfd = -1,
 };
 
-static volatile sig_atomic_t stop_sig;
+static volatile sig_atomic_t stop_sig, dump_sig;
 
 static void on_signal(int sig)
 {
-	stop_sig = sig;
+	if (sig == SIGUSR1)
+		dump_sig = 1;
+	else
+		stop_sig = sig;
 }
 
 static void usage(void)
@@ -98,7 +101,9 @@ static void usage(void)
 "  listener=v4|dual|v6only accept=A peer=P name=N opt=O toa=T\n"
 "Addresses: 4/a.b.c.d:port, 6/[addr]:port, suffix !len=N on an unexpected\n"
 "length, E/ERRNAME on error, ?FAMILY for an unknown family.\n"
-"Prints 'ready' once all listeners listen. SIGTERM/SIGINT: close all, exit.\n",
+"Prints 'ready' once all listeners listen. SIGTERM/SIGINT: close all, exit.\n"
+"SIGUSR1: print 'now fd=N peer=P opt=O toa=T' for every open socket, asked\n"
+"again at that moment, then 'now end'.\n",
 	VTOA_SO_GET_ADDR);
 }
 
@@ -536,6 +541,27 @@ static void parse_args(int argc, char **argv)
 	}
 }
 
+/* SIGUSR1: the answers of every open socket, as they are now */
+static void dump_open(void)
+{
+	for (int fd = 0; fd < S.maxfd; fd++) {
+		char a1[ADDR_TOKEN_MAX], a2[ADDR_TOKEN_MAX], a3[ADDR_TOKEN_MAX];
+		struct addr_ans peer, opt, toa;
+
+		if (!S.ents[fd].used)
+			continue;
+		query(&peer, fd, 0);
+		query(&opt, fd, VTOA_SO_GET_ADDR);
+		query(&toa, fd, VTOA_SO_GET_TOA);
+		printf("now fd=%d peer=%s opt=%s toa=%s\n", fd,
+		       fmt_ans(a1, sizeof(a1), &peer),
+		       fmt_ans(a2, sizeof(a2), &opt),
+		       fmt_ans(a3, sizeof(a3), &toa));
+	}
+	printf("now end\n");
+	fflush(stdout);
+}
+
 int main(int argc, char **argv)
 {
 	struct epoll_event evs[256];
@@ -551,6 +577,7 @@ int main(int argc, char **argv)
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGUSR1, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
 	S.epfd = epoll_create1(EPOLL_CLOEXEC);
@@ -595,6 +622,10 @@ int main(int argc, char **argv)
 		}
 		if (S.hammer)
 			hammer_round();
+		if (dump_sig) {
+			dump_sig = 0;
+			dump_open();
+		}
 	}
 
 	for (int fd = 0; fd < S.maxfd; fd++)
