@@ -102,8 +102,9 @@ static void usage(void)
 "Addresses: 4/a.b.c.d:port, 6/[addr]:port, suffix !len=N on an unexpected\n"
 "length, E/ERRNAME on error, ?FAMILY for an unknown family.\n"
 "Prints 'ready' once all listeners listen. SIGTERM/SIGINT: close all, exit.\n"
-"SIGUSR1: print 'now fd=N peer=P opt=O toa=T' for every open socket, asked\n"
-"again at that moment, then 'now end'.\n",
+"SIGUSR1: print 'now listener=L opt=O' for each listener and\n"
+"'now fd=N peer=P opt=O toa=T opt16=LEN:HEX' for every open socket, asked\n"
+"again at that moment (opt16: 1348 into a 16-byte buffer), then 'now end'.\n",
 	VTOA_SO_GET_ADDR);
 }
 
@@ -541,9 +542,42 @@ static void parse_args(int argc, char **argv)
 	}
 }
 
+/*
+ * getsockopt(1348) into a 16-byte buffer (the product doc's
+ * struct sockaddr): "<returned len>:<the 16 bytes in hex>" or E/ERRNAME.
+ */
+static void fmt_opt16(char *buf, size_t n, int fd)
+{
+	unsigned char b[16];
+	socklen_t len = sizeof(b);
+	struct addr_ans e;
+
+	memset(b, 0xee, sizeof(b));
+	if (getsockopt(fd, IPPROTO_IP, VTOA_SO_GET_ADDR, b, &len) < 0) {
+		memset(&e, 0, sizeof(e));
+		e.err = errno;
+		fmt_ans(buf, n, &e);
+		return;
+	}
+	int off = snprintf(buf, n, "%u:", (unsigned int)len);
+
+	for (size_t i = 0; i < sizeof(b) && off > 0 && (size_t)off < n; i++)
+		off += snprintf(buf + off, n - (size_t)off, "%02x", b[i]);
+}
+
 /* SIGUSR1: the answers of every open socket, as they are now */
 static void dump_open(void)
 {
+	for (int i = 0; i < L_NR; i++) {
+		char a1[ADDR_TOKEN_MAX];
+		struct addr_ans opt;
+
+		if (S.lfd[i] < 0)
+			continue;
+		query(&opt, S.lfd[i], VTOA_SO_GET_ADDR);
+		printf("now listener=%s opt=%s\n", lname[i],
+		       fmt_ans(a1, sizeof(a1), &opt));
+	}
 	for (int fd = 0; fd < S.maxfd; fd++) {
 		char a1[ADDR_TOKEN_MAX], a2[ADDR_TOKEN_MAX], a3[ADDR_TOKEN_MAX];
 		struct addr_ans peer, opt, toa;
@@ -553,10 +587,13 @@ static void dump_open(void)
 		query(&peer, fd, 0);
 		query(&opt, fd, VTOA_SO_GET_ADDR);
 		query(&toa, fd, VTOA_SO_GET_TOA);
-		printf("now fd=%d peer=%s opt=%s toa=%s\n", fd,
+		char o16[64];
+
+		fmt_opt16(o16, sizeof(o16), fd);
+		printf("now fd=%d peer=%s opt=%s toa=%s opt16=%s\n", fd,
 		       fmt_ans(a1, sizeof(a1), &peer),
 		       fmt_ans(a2, sizeof(a2), &opt),
-		       fmt_ans(a3, sizeof(a3), &toa));
+		       fmt_ans(a3, sizeof(a3), &toa), o16);
 	}
 	printf("now end\n");
 	fflush(stdout);
