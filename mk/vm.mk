@@ -15,3 +15,12 @@ vm-image:
 # the peer and server against this host's own kernel, in a private netns
 peer-check:
 	$(MAKE) -C tests/vm/src test
+
+# the vtoa tool goes into the guest too (tests/vm/bin is the payload's bin/),
+# built as packaged: static Swift runtime
+SWIFT_STATIC := env PATH="/opt/swift/usr/bin:$(PATH)" swift build -c release --static-swift-stdlib
+.PHONY: vm-tool
+vm-test: vm-tool
+vm-tool:
+	$(SWIFT_STATIC)
+	mkdir -p tests/vm/bin && cp "$$($(SWIFT_STATIC) --show-bin-path)/vtoa" tests/vm/bin/vtoa

@@ -1,0 +1,49 @@
+# The vtoa tool against the real module (no systemd in this guest):
+# load with the config, status, reload with a changed config, a bad config
+# refused with file/line/key and nothing changed, selftest, doctor, stats,
+# unload (twice: idempotent).
+. "$VTOA_LIB"
+command -v vtoa >/dev/null || fail "vtoa (the Swift tool) is not in the payload's bin/"
+rel=$(uname -r)
+mkdir -p "/lib/modules/$rel/updates/dkms" /etc/vtoa
+cp "$VTOA_KO" "/lib/modules/$rel/updates/dkms/vtoa.ko"
+depmod -a "$rel"
+
+printf 'trusted_sources = 192.0.2.2/32\n' >/etc/vtoa/vtoa.conf
+out=$(vtoa load 2>&1) || fail "vtoa load: $out"
+log "$out"
+vtoa_loaded || fail "vtoa load did not load the module"
+assert_eq "$(param trusted_sources)" "192.0.2.2/32" "trusted_sources from the config"
+assert_eq "$(param getpeername)" "Y" "getpeername default"
+
+out=$(vtoa status --json) || fail "vtoa status --json exited $?: $out"
+assert_match "$out" '"loaded" *: *true' "status --json: module loaded"
+
+printf '# edited\ntrusted_sources = 192.0.2.0/24, 2001:db8::/64\ngetpeername = no\n' >/etc/vtoa/vtoa.conf
+out=$(vtoa reload 2>&1) || fail "vtoa reload: $out"
+assert_eq "$(param trusted_sources)" "192.0.2.0/24,2001:db8::/64" "trusted_sources after reload"
+assert_eq "$(param getpeername)" "N" "getpeername after reload"
+
+printf 'trusted_sources = 192.0.2.0/24\nmax_entries = lots\n' >/etc/vtoa/vtoa.conf
+if out=$(vtoa reload 2>&1); then fail "vtoa reload accepted a bad config: $out"; fi
+log "bad config: $out"
+assert_match "$out" "/etc/vtoa/vtoa.conf:2.*max_entries" "bad config names file, line and key"
+[ "$(printf '%s\n' "$out" | wc -l)" -eq 1 ] || fail "bad config: more than one line of error"
+assert_eq "$(param trusted_sources)" "192.0.2.0/24,2001:db8::/64" "nothing changed by a bad config"
+
+printf 'trusted_sources = 192.0.2.0/24\n' >/etc/vtoa/vtoa.conf
+vtoa reload >/dev/null 2>&1 || fail "vtoa reload back to a good config"
+out=$(vtoa selftest 2>&1) || fail "vtoa selftest failed: $out"
+log "$out"
+assert_match "$out" "PASS" "selftest verdict"
+
+out=$(vtoa doctor 2>&1) || fail "vtoa doctor exited $? on a working machine: $out"
+assert_match "$out" "module vtoa version 0\.1\.0 is loaded" "doctor sees the module"
+# the selftest ran in its own network namespace: this one's counters are 0
+out=$(vtoa stats --prometheus) || fail "vtoa stats --prometheus"
+printf '%s\n' "$out" | grep -qx "vtoa_syn_recv_sock_toa 0" || fail "prometheus: syn_recv_sock_toa"
+printf '%s\n' "$out" | grep -qx "# TYPE vtoa_entries_live gauge" || fail "prometheus: entries_live is a gauge"
+
+vtoa unload >/dev/null 2>&1 || fail "vtoa unload"
+vtoa_loaded && fail "module still loaded after vtoa unload"
+vtoa unload >/dev/null 2>&1 || fail "a second vtoa unload is not idempotent"
