@@ -11,6 +11,8 @@
  *  inet_getname/inet6_getname  kretprobe: for a socket with a TOA, the
  *	return rewrites the peer address of getpeername() and accept().
  *	The return probe is taken only for sockets that have a TOA.
+ *  tcp_check_req  kretprobe: the segment completing a Fast Open
+ *	handshake, whose child socket already exists (created from the SYN).
  *  inet_sock_destruct  ftrace callback: the socket's memory is going
  *	away, so its entry goes too. ftrace (not a kprobe) because ftrace
  *	recursion protection is per context: a kprobe would be skipped when
@@ -30,7 +32,8 @@
 
 struct vtoa_srs_data {
 	struct vtoa_addr addr;
-	bool *own_req;
+	bool *own_req;			/* syn_recv_sock */
+	struct sock *child;		/* tcp_check_req, Fast Open */
 };
 
 struct vtoa_getname_data {
@@ -68,36 +71,60 @@ static enum vtoa_parse_result vtoa_skb_parse(const struct sk_buff *skb,
 	return vtoa_parse_options(opt, optlen, flags, addr, info);
 }
 
-static int vtoa_srs_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
+/*
+ * Read the TOA of a handshake segment and count what was seen; true when
+ * a valid TOA from a trusted source is in *addr. Handshakes without one
+ * count in syn_recv_sock_no_toa when count_none is set.
+ */
+static bool vtoa_read_toa(struct net *net, const struct sk_buff *skb,
+			  struct vtoa_addr *addr, bool count_none)
 {
-	const struct sock *lsk = (const struct sock *)vtoa_arg(regs, 0);
-	const struct sk_buff *skb = (const struct sk_buff *)vtoa_arg(regs, 1);
-	struct vtoa_srs_data *d = (struct vtoa_srs_data *)ri->data;
 	struct vtoa_parse_info info;
 	enum vtoa_parse_result r;
-	struct net *net;
 
-	/* children of kernel sockets are not ours to change */
-	if (!lsk->sk_net_refcnt)
-		return 1;
-	net = sock_net(lsk);
-
-	r = vtoa_skb_parse(skb, &d->addr, &info);
+	r = vtoa_skb_parse(skb, addr, &info);
 	if (info.tfo_options)
 		vtoa_count(net, VTOA_STAT_toa_tfo, info.tfo_options);
 	if (info.toa_options > 1)
 		vtoa_count(net, VTOA_STAT_toa_multiple, 1);
 	if (r == VTOA_PARSE_MALFORMED)
 		vtoa_count(net, VTOA_STAT_toa_malformed, 1);
-	if (r != VTOA_PARSE_FOUND) {
-		vtoa_count(net, VTOA_STAT_syn_recv_sock_no_toa, 1);
-		return 1;
-	}
-	if (!vtoa_trusted(skb)) {
+	if (r == VTOA_PARSE_FOUND && !vtoa_trusted(skb)) {
 		vtoa_count(net, VTOA_STAT_toa_untrusted, 1);
-		vtoa_count(net, VTOA_STAT_syn_recv_sock_no_toa, 1);
-		return 1;
+		r = VTOA_PARSE_NONE;
 	}
+	if (r != VTOA_PARSE_FOUND && count_none)
+		vtoa_count(net, VTOA_STAT_syn_recv_sock_no_toa, 1);
+	return r == VTOA_PARSE_FOUND;
+}
+
+/* A new child socket gets its TOA. */
+static void vtoa_record(struct sock *child, const struct vtoa_addr *addr)
+{
+	struct net *net = sock_net(child);
+	int err = vtoa_table_add(child, addr);
+
+	if (!err) {
+		vtoa_count(net, VTOA_STAT_syn_recv_sock_toa, 1);
+		vtoa_count(net, addr->family == 4 ? VTOA_STAT_toa_v4 :
+			   VTOA_STAT_toa_v6, 1);
+	} else if (err == -ENOSPC) {
+		vtoa_count(net, VTOA_STAT_toa_over_cap, 1);
+	} else {
+		vtoa_count(net, VTOA_STAT_toa_alloc_fail, 1);
+	}
+}
+
+static int vtoa_srs_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
+{
+	const struct sock *lsk = (const struct sock *)vtoa_arg(regs, 0);
+	const struct sk_buff *skb = (const struct sk_buff *)vtoa_arg(regs, 1);
+	struct vtoa_srs_data *d = (struct vtoa_srs_data *)ri->data;
+
+	/* children of kernel sockets are not ours to change */
+	if (!lsk->sk_net_refcnt ||
+	    !vtoa_read_toa(sock_net(lsk), skb, &d->addr, true))
+		return 1;
 	d->own_req = (bool *)vtoa_arg(regs, 5);
 	return 0;
 }
@@ -121,22 +148,39 @@ static int vtoa_srs_ret(struct kretprobe_instance *ri, struct pt_regs *regs)
 {
 	struct sock *child = (struct sock *)regs_return_value(regs);
 	struct vtoa_srs_data *d = (struct vtoa_srs_data *)ri->data;
-	struct net *net;
-	int err;
 
-	if (!child || !d->own_req || !*d->own_req)
-		return 0;
-	net = sock_net(child);
-	err = vtoa_table_add(child, &d->addr);
-	if (!err) {
-		vtoa_count(net, VTOA_STAT_syn_recv_sock_toa, 1);
-		vtoa_count(net, d->addr.family == 4 ? VTOA_STAT_toa_v4 :
-			   VTOA_STAT_toa_v6, 1);
-	} else if (err == -ENOSPC) {
-		vtoa_count(net, VTOA_STAT_toa_over_cap, 1);
-	} else {
-		vtoa_count(net, VTOA_STAT_toa_alloc_fail, 1);
-	}
+	if (child && d->own_req && *d->own_req)
+		vtoa_record(child, &d->addr);
+	return 0;
+}
+
+/*
+ * TCP Fast Open: the child was created from the SYN; the segment that
+ * completes the handshake reaches tcp_check_req() with fastopen set and sk
+ * the child. A TOA there (dpvs puts it on the ACK, not the SYN) is taken
+ * when the kernel accepts the segment, unless the SYN already had one.
+ */
+static int vtoa_tfo_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
+{
+	struct sock *child = (struct sock *)vtoa_arg(regs, 0);
+	const struct sk_buff *skb = (const struct sk_buff *)vtoa_arg(regs, 1);
+	struct vtoa_srs_data *d = (struct vtoa_srs_data *)ri->data;
+
+	if (!(vtoa_arg(regs, 3) & 0xff) || !child->sk_net_refcnt ||
+	    vtoa_table_get(child, &d->addr) ||
+	    !vtoa_read_toa(sock_net(child), skb, &d->addr, false))
+		return 1;
+	d->child = child;
+	return 0;
+}
+
+static int vtoa_tfo_ret(struct kretprobe_instance *ri, struct pt_regs *regs)
+{
+	struct sock *sk = (struct sock *)regs_return_value(regs);
+	struct vtoa_srs_data *d = (struct vtoa_srs_data *)ri->data;
+
+	if (sk && sk == d->child)
+		vtoa_record(sk, &d->addr);
 	return 0;
 }
 
@@ -209,6 +253,8 @@ static struct kretprobe vtoa_krps[] = {
 		 struct vtoa_srs_data, 0),
 	VTOA_KRP("inet_getname", vtoa_getname_entry, vtoa_getname_ret,
 		 struct vtoa_getname_data, 0),
+	VTOA_KRP("tcp_check_req", vtoa_tfo_entry, vtoa_tfo_ret,
+		 struct vtoa_srs_data, 0),
 #if IS_ENABLED(CONFIG_IPV6)
 	VTOA_KRP("tcp_v6_syn_recv_sock", vtoa_srs6_entry, vtoa_srs_ret,
 		 struct vtoa_srs_data, 0),
