@@ -24,8 +24,9 @@ let package = Package(
             providers: [.apt(["libsystemd-dev"]), .yum(["systemd-devel"])]
         ),
         .target(name: "CSelftest"),
+        .target(name: "CBPF"),
         .target(name: "VTOA"),
-        .target(name: "VTOACore", dependencies: ["CKmod", "CSystemd", "CSelftest"]),
+        .target(name: "VTOACore", dependencies: ["CKmod", "CSystemd", "CSelftest", "CBPF"]),
         .executableTarget(
             name: "VTOATool",
             dependencies: [

@@ -174,19 +174,23 @@ extension Machine {
                                 remedy: "let DKMS sign vtoa and enroll its key with 'mokutil --import /var/lib/dkms/mok.pub', or disable Secure Boot"))
         }
 
-        // 6. Another TOA module.
+        // 6. What fights the module: another TOA module, the kernel's own
+        //    vtoa, cgroup eBPF programs rewriting getpeername().
         if let names = loadedNames {
             let others = names.filter { $0.lowercased().contains("toa") && $0 != moduleName }
             if others.isEmpty {
                 checks.append(Check("conflict", .ok, "no other TOA module loaded"))
             } else {
+                let first = others[0]
                 checks.append(Check("conflict", .fail, "another TOA module is loaded: \(others.joined(separator: ", "))",
-                                    remedy: "unload it ('modprobe -r \(others[0])') and keep it from loading at boot; two TOA modules fight over the same hooks"))
+                                    remedy: "unload it ('modprobe -r \(first)') and blacklist it ('echo \"blacklist \(first)\" > /etc/modprobe.d/\(first).conf', and drop it from /etc/modules-load.d): two TOA modules fight over getpeername()"))
             }
         } else {
             checks.append(Check("conflict", .skip, "cannot list loaded modules to look for other TOA modules",
                                 remedy: moduleSupportError?.message))
         }
+        checks.append(kernelVTOACheck(release: release, loaded: report.loaded, file: file, mc: mc))
+        checks.append(bpfGetpeernameCheck())
 
         // 7. The service.
         switch Result(catching: { () throws(VTOAError) in try services.state(of: unit) }) {
@@ -226,7 +230,9 @@ extension Machine {
         }
 
         // 9. Counters.
-        if report.loaded, let stats = try? VTOAStats.read(facts: facts) {
+        var stats: VTOAStats? = nil
+        if report.loaded { stats = try? VTOAStats.read(facts: facts) }
+        if let stats {
             let bad = ["toa_malformed", "toa_untrusted"].compactMap { n in stats[n].flatMap { $0 > 0 ? "\(n)=\($0)" : nil } }
             if bad.isEmpty {
                 checks.append(Check("counters", .ok, "no malformed or untrusted TOA seen"))
@@ -234,9 +240,114 @@ extension Machine {
                 checks.append(Check("counters", .warn, "TOA options were ignored: \(bad.joined(separator: ", "))",
                                     remedy: "malformed: check the proxy's TOA settings; untrusted: add the proxy's ranges to trusted_sources (or someone is spoofing)"))
             }
+            if let c = kind254Check(stats) { checks.append(c) }
         } else {
             checks.append(Check("counters", .skip, "no counters (\(VTOAStats.path) not available: module not loaded)"))
         }
         return DoctorReport(checks: checks)
+    }
+
+    /// Which vtoa is loaded, as far as the module itself tells.
+    enum LoadedIdentity: Equatable {
+        case ours, kernels, unknown(String)
+    }
+
+    /// A kernel that ships its own vtoa (Alibaba Cloud Linux 3:
+    /// /lib/modules/RELEASE/kernel/net/vtoa/vtoa.ko*) and which one is
+    /// loaded: /sys/module/vtoa/srcversion against each file's srcversion,
+    /// else whether the loaded module has this package's `trusted_sources`.
+    func kernelVTOACheck(release: String, loaded: Bool, file: ModuleFile?, mc: ModuleControl?) -> Check {
+        let dir = "/lib/modules/\(release)/kernel/net/\(moduleName)"
+        let shipped = (facts.listDirectory(dir) ?? []).filter { $0.hasPrefix(moduleName + ".ko") }.map { dir + "/" + $0 }
+        let theirs: ModuleFile? = shipped.first.map { p in ((try? mc?.moduleInfo(path: p)) ?? nil) ?? ModuleFile(path: p) }
+        let resolvesToTheirs = file.map { $0.path.hasPrefix(dir + "/") } ?? false
+        let ours = resolvesToTheirs ? nil : file
+
+        var identity: LoadedIdentity? = nil
+        if loaded {
+            let src = facts.readFile(sysfsDirectory + "/srcversion")?.trimmingCharacters(in: .whitespacesAndNewlines)
+            let version = facts.readFile(sysfsDirectory + "/version")?.trimmingCharacters(in: .whitespacesAndNewlines)
+            if let src, !src.isEmpty, src == ours?.srcversion {
+                identity = .ours
+            } else if let src, !src.isEmpty, src == theirs?.srcversion {
+                identity = .kernels
+            } else if facts.exists(parametersDirectory + "/trusted_sources") {
+                identity = .ours
+            } else {
+                identity = theirs != nil ? .kernels
+                    : .unknown("no trusted_sources parameter" + (version.map { ", version \($0)" } ?? "") + (src.map { ", srcversion \($0)" } ?? ""))
+            }
+        }
+        let reinsert = "run 'vtoa unload' then 'vtoa load' (this package's vtoa is in updates/, which depmod prefers)"
+        switch identity {
+        case .kernels?:
+            return Check("kernel-vtoa", .fail, "the loaded \(moduleName) is the kernel's own (\(shipped[0])), not this package's: trusted_sources, the kernel policy and these counters do not apply to it",
+                         remedy: "\(reinsert), and remove \(moduleName) from /etc/modules-load.d so the kernel's does not load at boot")
+        case .unknown(let why)?:
+            return Check("kernel-vtoa", .fail, "the loaded \(moduleName) is not this package's (\(why))",
+                         remedy: resolvesToTheirs || ours == nil ? "run 'vtoa install', then 'vtoa unload' and 'vtoa load'" : reinsert)
+        case .ours?, nil:
+            break
+        }
+        if resolvesToTheirs, let f = file {
+            return Check("kernel-vtoa", .fail, "the kernel ships its own \(moduleName) and libkmod resolves '\(moduleName)' to it (\(f.path)): 'vtoa load' would load the kernel's, not this package's",
+                         remedy: "run 'vtoa install' (DKMS installs this package's \(moduleName) into updates/, which depmod prefers over kernel/)")
+        }
+        guard let theirs else {
+            return Check("kernel-vtoa", .ok, "the kernel ships no \(moduleName) module of its own")
+        }
+        if loaded {
+            return Check("kernel-vtoa", .ok, "the kernel ships its own \(moduleName) (\(theirs.path)); the loaded one is this package's")
+        }
+        return Check("kernel-vtoa", .ok, "the kernel ships its own \(moduleName) (\(theirs.path)); 'vtoa load' loads this package's" + (ours.map { " (\($0.path))" } ?? ""))
+    }
+
+    /// cgroup eBPF programs on getpeername4/getpeername6 (Cilium's socket
+    /// load balancer attaches them): BPF_PROG_QUERY on the cgroup v2 root.
+    func bpfGetpeernameCheck() -> Check {
+        let id = "bpf-getpeername"
+        guard let mounts = facts.readFile("/proc/self/mounts") ?? facts.readFile("/proc/mounts") else {
+            return Check(id, .skip, "cgroup getpeername eBPF programs not checked: /proc/self/mounts is not readable")
+        }
+        guard let root = cgroup2Mounts(mounts).first else {
+            return Check(id, .skip, "cgroup getpeername eBPF programs not checked: no cgroup v2 file system is mounted")
+        }
+        var found: [(GetpeernameHook, [AttachedProgram])] = []
+        for hook in GetpeernameHook.allCases {
+            do throws(CgroupBPFError) {
+                found.append((hook, try bpf.attachedPrograms(cgroup: root, hook: hook)))
+            } catch {
+                let why: String
+                switch error {
+                case .notPermitted(let r): why = "\(r) (needs root)"
+                case .notSupported(let r): why = r
+                case .failed(let r): why = r
+                }
+                return Check(id, .skip, "cgroup getpeername eBPF programs on \(root) not checked: \(why)")
+            }
+        }
+        let total = found.reduce(0) { $0 + $1.1.count }
+        if total == 0 {
+            return Check(id, .ok, "no cgroup eBPF program rewrites getpeername() (\(root): getpeername4, getpeername6)")
+        }
+        let list = found.filter { !$0.1.isEmpty }
+            .map { "\($0.0.rawValue) id\($0.1.count == 1 ? "" : "s") \($0.1.map(\.description).joined(separator: ", "))" }
+            .joined(separator: "; ")
+        return Check(id, .warn, "\(total) cgroup eBPF program\(total == 1 ? "" : "s") on \(root) also rewrite\(total == 1 ? "s" : "") getpeername() (as Cilium's socket load balancer does): \(list)",
+                     remedy: "on connections with a TOA vtoa's getpeername() rewrite runs after theirs and wins, and getsockopt(IPPROTO_IP, 1348) is unaffected (without a TOA both answer with the program's address): have applications use 1348, or turn one of the two off (getpeername = no in \(configPath))")
+    }
+
+    /// IPv6 TOAs sent as kind 254 length 20 (dpvs-style proxies) while
+    /// ipv6_kind254 is off: counted in toa_kind254_len20 (newer modules).
+    func kind254Check(_ stats: VTOAStats) -> Check? {
+        guard let n = stats["toa_kind254_len20"], n > 0 else { return nil }
+        let param = facts.readFile(parametersDirectory + "/ipv6_kind254").map { ModuleParameters.boolValue($0.trimmingCharacters(in: .whitespacesAndNewlines)) } ?? nil
+        if param == true {
+            return Check("ipv6-kind254", .ok, "ipv6_kind254 is on: kind 254 length 20 options are taken as IPv6 TOA (toa_kind254_len20=\(n))")
+        }
+        let configured = (try? config())?.ipv6Kind254 == true
+        return Check("ipv6-kind254", .warn, "\(n) TOA option\(n == 1 ? "" : "s") of kind 254 length 20 (IPv6 as dpvs-style proxies send it) ignored: ipv6_kind254 is off",
+                     remedy: configured ? "ipv6_kind254 = yes is in \(configPath) but not applied: run 'vtoa reload'"
+                                        : "set 'ipv6_kind254 = yes' in \(configPath), then 'vtoa reload'")
     }
 }

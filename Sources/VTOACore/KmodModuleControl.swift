@@ -4,6 +4,7 @@ import Glibc
 import Musl
 #endif
 import CKmod
+import Foundation
 
 /// Owns a libkmod context (`kmod_new`, `kmod_unref` in deinit).
 public final class KmodContext {
@@ -112,25 +113,41 @@ public final class KmodModuleControl: ModuleControl {
         var found: ModuleFile?
         forEachModule(list) { m in
             guard found == nil, let p = kmod_module_get_path(m) else { return }
-            var file = ModuleFile(path: String(cString: p))
-            var info: OpaquePointer?
-            if kmod_module_get_info(m, &info) >= 0 {
-                var e = info
-                while let entry = e {
-                    if let k = kmod_module_info_get_key(entry), let v = kmod_module_info_get_value(entry) {
-                        switch String(cString: k) {
-                        case "vermagic": file.vermagic = String(cString: v)
-                        case "version": file.version = String(cString: v)
-                        default: break
-                        }
-                    }
-                    e = kmod_list_next(info, entry)
-                }
-                kmod_module_info_free_list(info)
-            }
-            found = file
+            found = KmodModuleControl.describe(m, path: String(cString: p))
         }
         return found
+    }
+
+    public func moduleInfo(path: String) throws(VTOAError) -> ModuleFile? {
+        var mod: OpaquePointer?
+        let r = path.withCString { kmod_module_new_from_path(context.ctx, $0, &mod) }
+        if r == -ENOENT { return nil }
+        guard r >= 0, let mod else {
+            throw .moduleOperationFailed(operation: "read", name: path, reason: errnoText(r < 0 ? r : -ENOMEM))
+        }
+        defer { kmod_module_unref(mod) }
+        return KmodModuleControl.describe(mod, path: path)
+    }
+
+    /// The file's modinfo fields vtoa uses (vermagic, version, srcversion).
+    static func describe(_ m: OpaquePointer, path: String) -> ModuleFile {
+        var file = ModuleFile(path: path)
+        var info: OpaquePointer?
+        guard kmod_module_get_info(m, &info) >= 0 else { return file }
+        var e = info
+        while let entry = e {
+            if let k = kmod_module_info_get_key(entry), let v = kmod_module_info_get_value(entry) {
+                switch String(cString: k) {
+                case "vermagic": file.vermagic = String(cString: v).trimmingCharacters(in: .whitespaces)
+                case "version": file.version = String(cString: v)
+                case "srcversion": file.srcversion = String(cString: v)
+                default: break
+                }
+            }
+            e = kmod_list_next(info, entry)
+        }
+        kmod_module_info_free_list(info)
+        return file
     }
 
     public func insert(_ name: String, options: String) throws(VTOAError) {

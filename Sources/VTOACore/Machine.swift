@@ -4,6 +4,8 @@ public final class Machine {
     public let modules: Result<ModuleControl, VTOAError>
     public let services: ServiceControl
     public let dkms: DKMS
+    /// The eBPF programs attached to cgroups (doctor's conflict check).
+    public let bpf: CgroupBPF
     /// Module control for another kernel's /lib/modules (install checks).
     public let modulesForKernel: (String) -> Result<ModuleControl, VTOAError>
     public let configPath: String
@@ -11,7 +13,8 @@ public final class Machine {
     public let unit: String
 
     public init(facts: SystemFacts, modules: Result<ModuleControl, VTOAError>, services: ServiceControl,
-                dkms: DKMS, modulesForKernel: ((String) -> Result<ModuleControl, VTOAError>)? = nil,
+                dkms: DKMS, bpf: CgroupBPF = SyscallCgroupBPF(),
+                modulesForKernel: ((String) -> Result<ModuleControl, VTOAError>)? = nil,
                 configPath: String = VTOAConfig.defaultPath,
                 moduleName: String = "vtoa", unit: String = vtoaUnit) {
         self.facts = facts
@@ -19,6 +22,7 @@ public final class Machine {
         self.modulesForKernel = modulesForKernel ?? { _ in modules }
         self.services = services
         self.dkms = dkms
+        self.bpf = bpf
         self.configPath = configPath
         self.moduleName = moduleName
         self.unit = unit

@@ -19,11 +19,15 @@ public struct ModuleFile: Equatable, Sendable {
     public var path: String
     public var vermagic: String?
     public var version: String?
+    /// modinfo's srcversion: the checksum of the sources, which the loaded
+    /// module shows in /sys/module/NAME/srcversion.
+    public var srcversion: String?
 
-    public init(path: String, vermagic: String? = nil, version: String? = nil) {
+    public init(path: String, vermagic: String? = nil, version: String? = nil, srcversion: String? = nil) {
         self.path = path
         self.vermagic = vermagic
         self.version = version
+        self.srcversion = srcversion
     }
 }
 
@@ -36,6 +40,8 @@ public protocol ModuleControl: AnyObject {
     func loadedModule(_ name: String) throws(VTOAError) -> ModuleState?
     /// The module file for the running kernel, nil when none is installed.
     func moduleFile(_ name: String) throws(VTOAError) -> ModuleFile?
+    /// The modinfo of the module file at `path`, nil when there is none.
+    func moduleInfo(path: String) throws(VTOAError) -> ModuleFile?
     /// Inserts the module (and what it depends on) with the options.
     func insert(_ name: String, options: String) throws(VTOAError)
     /// Removes the module.

@@ -4,7 +4,15 @@ import VTOACore
 struct DoctorCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "doctor",
-        abstract: "Check everything vtoa needs, each with a one-line remedy (exit 0 when nothing is wrong).")
+        abstract: "Check everything vtoa needs, each with a one-line remedy (exit 0 when nothing is wrong).",
+        discussion: """
+        Checks the kernel policy, the loaded module, its file and DKMS, headers, kprobes, lockdown, \
+        then what fights the module: another TOA module loaded (toa, tcp_toa, ...), a kernel that ships \
+        its own vtoa (kernel/net/vtoa) and which one is loaded, cgroup eBPF programs on getpeername4/6 \
+        (BPF_PROG_QUERY on the cgroup v2 root, as Cilium's socket load balancer attaches); then the \
+        service, trusted_sources and the counters (kind 254 length 20 IPv6 TOAs while ipv6_kind254 is off).
+        Each line is ✔ ok, ✘ problem (exit 1), ! warning or - skipped with the reason.
+        """)
 
     @Flag(help: "Print JSON.")
     var json = false

@@ -12,7 +12,8 @@ import Testing
         #expect(r.checks.allSatisfy { $0.status == .ok }, "\(r.text)")
         #expect(r.text.hasSuffix("no problems found\n"))
         #expect(r.checks.map(\.id) == ["kernel", "module-loaded", "module-file", "dkms", "headers", "kprobes",
-                                        "signing", "conflict", "service", "trusted-sources", "counters"])
+                                        "signing", "conflict", "kernel-vtoa", "bpf-getpeername", "service", "trusted-sources",
+                                        "counters"])
     }
 
     @Test func everyNonOkCheckHasARemedy() throws {
@@ -51,14 +52,6 @@ import Testing
         #expect(try check(r, "trusted-sources").status == .warn)
         #expect(try check(r, "counters").status == .skip)
         #expect(try check(r, "headers").status == .fail)
-    }
-
-    @Test func otherToaModuleConflicts() throws {
-        let w = World.healthy()
-        w.modules.loaded["toa"] = ModuleState(name: "toa")
-        let c = try check(w.machine.doctor(), "conflict")
-        #expect(c.status == .fail)
-        #expect(c.summary.contains("toa"))
     }
 
     @Test func emptyTrustedSourcesIsOnlyAWarning() throws {

@@ -55,6 +55,9 @@ final class FakeModules: ModuleControl {
         return loaded[name]
     }
     func moduleFile(_ name: String) throws(VTOAError) -> ModuleFile? { files[name] }
+    /// modinfo of files by path (the kernel's own vtoa.ko).
+    var infos: [String: ModuleFile] = [:]
+    func moduleInfo(path: String) throws(VTOAError) -> ModuleFile? { infos[path] }
     func insert(_ name: String, options: String) throws(VTOAError) {
         if let insertError { throw insertError }
         inserted.append((name, options))
@@ -131,15 +134,29 @@ final class FakeDKMS: DKMS {
     }
 }
 
+/// Programs attached to cgroups, by cgroup path and hook; or an error.
+final class FakeBPF: CgroupBPF {
+    var programs: [String: [GetpeernameHook: [AttachedProgram]]] = [:]
+    var error: CgroupBPFError?
+    var queried: [(String, GetpeernameHook)] = []
+
+    func attachedPrograms(cgroup: String, hook: GetpeernameHook) throws(CgroupBPFError) -> [AttachedProgram] {
+        queried.append((cgroup, hook))
+        if let error { throw error }
+        return programs[cgroup]?[hook] ?? []
+    }
+}
+
 struct World {
     let facts = FakeFacts()
     let modules = FakeModules()
     let services = FakeServices()
     let dkms = FakeDKMS()
+    let bpf = FakeBPF()
     var modulesResult: Result<ModuleControl, VTOAError>? = nil
 
     var machine: Machine {
-        Machine(facts: facts, modules: modulesResult ?? .success(modules), services: services, dkms: dkms)
+        Machine(facts: facts, modules: modulesResult ?? .success(modules), services: services, dkms: dkms, bpf: bpf)
     }
 
     /// A healthy machine: supported kernel, module installed and loaded,
@@ -157,6 +174,8 @@ struct World {
         w.modules.loaded["nf_conntrack"] = ModuleState(name: "nf_conntrack")
         w.modules.files["vtoa"] = ModuleFile(path: "/lib/modules/6.1.0-28-amd64/updates/dkms/vtoa.ko",
                                              vermagic: "6.1.0-28-amd64 SMP preempt mod_unload modversions", version: "1.0.0")
+        w.facts.files["/sys/module/vtoa/srcversion"] = "0123456789ABCDEF0123456\n"
+        w.facts.files["/proc/self/mounts"] = "sysfs /sys sysfs rw 0 0\ncgroup2 /sys/fs/cgroup cgroup2 rw,nosuid,nodev,noexec 0 0\n"
         w.services.result = FakeServices.unit("active", "exited", "enabled")
         return w
     }

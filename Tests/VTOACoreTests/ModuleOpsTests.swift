@@ -130,6 +130,24 @@ import Testing
         #expect(w.facts.writes.isEmpty)
     }
 
+    @Test func ipv6Kind254IsPassedOnLoadAndReload() throws {
+        let w = World()
+        w.modules.files["vtoa"] = ModuleFile(path: "/lib/modules/6.1.0-28-amd64/updates/dkms/vtoa.ko")
+        w.facts.files["/etc/vtoa/vtoa.conf"] = "ipv6_kind254 = yes\n"
+        let (outcome, _) = try w.machine.load(force: false)
+        #expect(outcome == .inserted(options: "getpeername=1 getsockopt=1 max_entries=1048576 ipv6_kind254=1"))
+        // Loaded with it off: reload turns it on, then off again.
+        w.facts.loadModule()
+        #expect(try w.machine.reload(force: false).0 == [ParameterChange(name: "ipv6_kind254", old: "N", new: "1")])
+        #expect(w.facts.writes.map(\.0) == ["/sys/module/vtoa/parameters/ipv6_kind254"])
+        w.facts.files["/etc/vtoa/vtoa.conf"] = "ipv6_kind254 = no\n"
+        #expect(try w.machine.reload(force: false).0 == [ParameterChange(name: "ipv6_kind254", old: "1", new: "0")])
+        // 'vtoa load' on the loaded module applies it the same way.
+        w.facts.files["/etc/vtoa/vtoa.conf"] = "ipv6_kind254 = on\n"
+        let (again, _) = try w.machine.load(force: false)
+        #expect(again == .alreadyLoaded(changes: [ParameterChange(name: "ipv6_kind254", old: "0", new: "1")]))
+    }
+
     @Test func reloadClearsTrustedSourcesWithNewline() throws {
         let w = World()
         w.facts.loadModule(parameters: ["trusted_sources": "10.0.0.0/8"])

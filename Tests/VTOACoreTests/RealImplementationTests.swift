@@ -126,9 +126,47 @@ final class FakeRoot {
         #expect(throws: VTOAError.self) { try mc.remove("vtoa_surely_not_loaded_\(getpid())") }
     }
 
+    @Test func moduleInfoOfAFile() throws {
+        let mc = try KmodModuleControl()
+        #expect(try mc.moduleInfo(path: "/nonexistent/vtoa.ko") == nil)
+        // The VM bench's dummy "toa" module, when it has been built.
+        let ko = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("tests/vm/bin/toa.ko").path
+        if FileManager.default.fileExists(atPath: ko) {
+            let info = try #require(try mc.moduleInfo(path: ko))
+            #expect(info.path == ko)
+            #expect(info.vermagic?.contains("mod_unload") == true)
+        }
+    }
+
     @Test func explanations() {
         #expect(KmodModuleControl.explain(-ENOEXEC).contains("vtoa install --force"))
         #expect(KmodModuleControl.explain(-EKEYREJECTED).contains("signed"))
+    }
+}
+
+@Suite struct RealBPF {
+    @Test func queryTheCgroupRootOrAClearReason() throws {
+        // This host: cgroup v2 at /sys/fs/cgroup or /sys/fs/cgroup/unified,
+        // bpf() allowed for root; elsewhere EPERM/ENOSYS are named.
+        guard let root = cgroup2Mounts(HostFacts().readFile("/proc/self/mounts") ?? "").first else { return }
+        for hook in GetpeernameHook.allCases {
+            do throws(CgroupBPFError) {
+                let progs = try SyscallCgroupBPF().attachedPrograms(cgroup: root, hook: hook)
+                #expect(progs.allSatisfy { $0.id > 0 })
+            } catch {
+                switch error {
+                case .notPermitted, .notSupported: break
+                case .failed(let r): Issue.record("BPF_PROG_QUERY on \(root): \(r)")
+                }
+            }
+        }
+    }
+
+    @Test func notACgroup() {
+        #expect(throws: CgroupBPFError.self) {
+            try SyscallCgroupBPF().attachedPrograms(cgroup: "/nonexistent-cgroup", hook: .getpeername4)
+        }
     }
 }
 
