@@ -85,6 +85,9 @@ static bool vtoa_read_toa(struct net *net, const struct sk_buff *skb,
 	r = vtoa_skb_parse(skb, addr, &info);
 	if (info.tfo_options)
 		vtoa_count(net, VTOA_STAT_toa_tfo, info.tfo_options);
+	if (info.kind254_len20)
+		vtoa_count(net, VTOA_STAT_toa_kind254_len20,
+			   info.kind254_len20);
 	if (info.toa_options > 1)
 		vtoa_count(net, VTOA_STAT_toa_multiple, 1);
 	if (r == VTOA_PARSE_MALFORMED)

@@ -87,6 +87,10 @@ enum vtoa_parse_result vtoa_parse_options(const u8 *opt, unsigned int len,
 			if (!family) {
 				if (info->bad_toa_options < 255)
 					info->bad_toa_options++;
+				if (kind == VTOA_OPT_KIND_V4 &&
+				    olen == VTOA_OPT_LEN_V6 &&
+				    info->kind254_len20 < 255)
+					info->kind254_len20++;
 			} else {
 				if (info->toa_options < 255)
 					info->toa_options++;

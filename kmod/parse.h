@@ -42,6 +42,7 @@ struct vtoa_parse_info {
 	u8 toa_options;		/* well-formed TOA options seen */
 	u8 bad_toa_options;	/* kind 253/254 with a length we refuse */
 	u8 tfo_options;		/* kind 254 with the TFO magic on a SYN */
+	u8 kind254_len20;	/* kind 254 length 20 refused (ipv6_kind254 off) */
 	u8 list_malformed;	/* option list itself broken */
 };
 

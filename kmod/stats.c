@@ -26,6 +26,7 @@ static const char * const vtoa_stat_names[VTOA_STAT_MAX] = {
 	[VTOA_STAT_toa_untrusted] = "toa_untrusted",
 	[VTOA_STAT_toa_multiple] = "toa_multiple",
 	[VTOA_STAT_toa_tfo] = "toa_tfo",
+	[VTOA_STAT_toa_kind254_len20] = "toa_kind254_len20",
 	[VTOA_STAT_toa_over_cap] = "toa_over_cap",
 	[VTOA_STAT_toa_alloc_fail] = "toa_alloc_fail",
 	[VTOA_STAT_getsockopt_toa] = "getsockopt_toa",

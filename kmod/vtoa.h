@@ -35,6 +35,7 @@ enum vtoa_stat {
 	VTOA_STAT_toa_untrusted,
 	VTOA_STAT_toa_multiple,
 	VTOA_STAT_toa_tfo,
+	VTOA_STAT_toa_kind254_len20,
 	VTOA_STAT_toa_over_cap,
 	VTOA_STAT_toa_alloc_fail,
 	VTOA_STAT_getsockopt_toa,

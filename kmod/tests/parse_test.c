@@ -174,6 +174,26 @@ int main(void)
 		}
 	}
 
+	/* kind 254 length 20 refused is counted apart (doctor's hint) */
+	{
+		unsigned char o[20] = { 0xfe, 20, 0x1f, 0x90, 0x20, 0x01 };
+		struct vtoa_addr a;
+		struct vtoa_parse_info info;
+
+		vtoa_parse_options(o, sizeof(o), 0, &a, &info);
+		if (info.kind254_len20 == 1) {
+			vtoa_parse_options(o, sizeof(o), VTOA_PARSE_V6_KIND254,
+					   &a, &info);
+		}
+		if (info.kind254_len20 == 0 && info.toa_options == 1) {
+			passed++;
+			printf("ok   kind254_len20 counted only when refused\n");
+		} else {
+			failed++;
+			printf("FAIL kind254_len20\n");
+		}
+	}
+
 	/* longer than any TCP header: refused without reading */
 	{
 		unsigned char big[41] = { 0 };
