@@ -1,17 +1,47 @@
 #!/usr/bin/env bash
-# Build (once) and cache the Debian 12 guest image used by tests/vm/run.
+# Build (once) and cache the Debian 12 guest images of the VM bench.
 #
-#   tests/vm/image.sh            build if needed, print "image: cached <dir>" or "image: built <dir>"
-#   tests/vm/image.sh --print    only print the cache dir the current inputs map to
+#   tests/vm/image.sh [--flavour F]           build if needed, print "image: cached <dir>" or "image: built <dir>"
+#   tests/vm/image.sh [--flavour F] --print   only print the cache dir the current inputs map to
+#
+# Flavours:
+#   base     (default) what tests/vm/run boots with init=/sbin/vtoa-test-init:
+#            minbase + kmod iproute2 procps nginx-light + the kernel
+#   F        anything else: tests/vm/image-F.sh (sourced) sets PACKAGES, IMG_SIZE and
+#            defines flavour_setup, run in the chroot after the kernel is installed;
+#            e.g. systemd (tests/vm/image-systemd.sh, for tests/vm/pkg-test)
 #
 # Output dir: ${VTOA_CACHE:-$HOME/.cache/vtoa}/images/<key>/{root.img,vmlinuz,initrd.img}
-# key = hash(this script + KVER + package list). Needs root (debootstrap, chroot, mount).
-# The Debian mirror is taken from the host's apt configuration (override: VTOA_MIRROR).
+# (flavour F: images/F-<key>/); key = hash(this script + KVER + package list [+ image-F.sh]).
+# Needs root (debootstrap, chroot, mount). The two most recently used keys of each
+# flavour are kept. The Debian mirror is taken from the host's apt configuration
+# (override: VTOA_MIRROR).
 set -euo pipefail
 
-PACKAGES="kmod iproute2 procps nginx-light"
+FLAVOUR=base
+PRINT=0
+while [[ $# -gt 0 ]]; do
+    case $1 in
+        --print) PRINT=1; shift ;;
+        --flavour) [[ $# -ge 2 ]] || { echo "image.sh: --flavour wants base|systemd" >&2; exit 2; }; FLAVOUR=$2; shift 2 ;;
+        --flavour=*) FLAVOUR=${1#*=}; shift ;;
+        *) echo "image.sh: unknown argument '$1' (usage: image.sh [--flavour base|systemd] [--print])" >&2; exit 2 ;;
+    esac
+done
+
 SUITE=bookworm
+PACKAGES="kmod iproute2 procps nginx-light"
 IMG_SIZE=1536M
+PREFIX=
+FLAVOUR_FILE=
+if [[ $FLAVOUR != base ]]; then
+    [[ $FLAVOUR =~ ^[a-z0-9]+$ ]] || { echo "image.sh: bad flavour name '$FLAVOUR'" >&2; exit 2; }
+    FLAVOUR_FILE=$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/image-$FLAVOUR.sh
+    [[ -f "$FLAVOUR_FILE" ]] || { echo "image.sh: unknown flavour '$FLAVOUR' (no $FLAVOUR_FILE)" >&2; exit 2; }
+    PREFIX=$FLAVOUR-
+    # shellcheck disable=SC1090
+    . "$FLAVOUR_FILE"      # sets PACKAGES, IMG_SIZE; defines flavour_setup
+fi
 
 die() { echo "image.sh: error: $*" >&2; exit 1; }
 log() { echo "image.sh: $*" >&2; }
@@ -24,10 +54,14 @@ fi
 CACHE=${VTOA_CACHE:-$HOME/.cache/vtoa}
 IMAGES=$CACHE/images
 SELF=$(readlink -f "${BASH_SOURCE[0]}")
-KEY=$( { cat "$SELF"; echo "KVER=$KVER"; echo "PACKAGES=$PACKAGES"; } | sha256sum | cut -c1-16)
-OUT=$IMAGES/$KEY
+if [[ $FLAVOUR == base ]]; then
+    KEY=$( { cat "$SELF"; echo "KVER=$KVER"; echo "PACKAGES=$PACKAGES"; } | sha256sum | cut -c1-16)
+else
+    KEY=$( { cat "$SELF"; echo "KVER=$KVER"; echo "PACKAGES=$PACKAGES"; cat "$FLAVOUR_FILE"; } | sha256sum | cut -c1-16)
+fi
+OUT=$IMAGES/$PREFIX$KEY
 
-if [[ "${1:-}" == "--print" ]]; then echo "$OUT"; exit 0; fi
+if (( PRINT )); then echo "$OUT"; exit 0; fi
 
 # rm -rf a build dir, but never through a mount left inside it (a bind-mounted
 # /dev of a killed build!): unmount those first, and keep the dir if that fails.
@@ -48,10 +82,13 @@ safe_rm_tree() {
 
 is_complete() { [[ -f "$1/root.img" && -f "$1/vmlinuz" && -f "$1/initrd.img" && -f "$1/.complete" ]]; }
 
-# Keep the newest 2 image keys (by mtime; using an image touches it).
+# Keep the newest 2 image keys of this flavour (by mtime; using an image touches it).
+# base images are images/<16 hex>, the others images/<flavour>-<16 hex>.
 prune_old() {
-    local d n=0
+    local d n=0 re='^[0-9a-f]{16}$'
+    [[ -n "$PREFIX" ]] && re="^$PREFIX[0-9a-f]{16}\$"
     while IFS= read -r d; do
+        [[ ${d##*/} =~ $re ]] || continue
         n=$((n + 1))
         if (( n > 2 )) && [[ "$d" != "$OUT" ]]; then
             log "removing old image $d"
@@ -157,7 +194,7 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 T0=$(date +%s)
-log "building image $KEY for kernel $KVER (mirror $MIRROR) in $TMP"
+log "building image $PREFIX$KEY (flavour $FLAVOUR) for kernel $KVER (mirror $MIRROR) in $TMP"
 mkdir -p "$ROOT"
 if ! debootstrap --variant=minbase --include="${PACKAGES// /,}" "$SUITE" "$ROOT" "$MIRROR" >"$TMP/debootstrap.log" 2>&1; then
     tail -n 30 "$TMP/debootstrap.log" >&2
@@ -200,6 +237,11 @@ fi
 [[ -f "$ROOT/lib/modules/$KVER/kernel/drivers/net/tun.ko" || -n "$(find "$ROOT/lib/modules/$KVER" -name 'tun.ko*' -print -quit)" ]] \
     || die "tun.ko missing from /lib/modules/$KVER in the image"
 log "kernel installed ($(( $(date +%s) - T0 )) s)"
+
+if [[ -n "$FLAVOUR_FILE" ]]; then
+    flavour_setup
+    log "flavour $FLAVOUR set up ($(( $(date +%s) - T0 )) s)"
+fi
 
 # nginx must not start at boot (nothing starts anyway: our init is not systemd)
 rm -f "$ROOT"/etc/rc?.d/S*nginx* "$ROOT/etc/systemd/system/multi-user.target.wants/nginx.service"
@@ -271,7 +313,7 @@ MOUNTS=()
 
 mkfs.ext4 -q -F -L vtoa-root -d "$ROOT" "$TMP/root.img" "$IMG_SIZE" >"$TMP/mkfs.log" 2>&1 \
     || { cat "$TMP/mkfs.log" >&2; die "mkfs.ext4 -d failed"; }
-{ echo "key=$KEY"; echo "kver=$KVER"; echo "kpkg=$KPKG"; echo "packages=$PACKAGES"; echo "mirror=$MIRROR"; date -u +built=%FT%TZ; } >"$TMP/info"
+{ echo "key=$KEY"; echo "kver=$KVER"; echo "kpkg=$KPKG"; echo "flavour=$FLAVOUR"; echo "packages=$PACKAGES"; echo "mirror=$MIRROR"; date -u +built=%FT%TZ; } >"$TMP/info"
 safe_rm_tree "$ROOT"
 touch "$TMP/.complete"
 safe_rm_tree "$OUT"       # incomplete leftovers, if any

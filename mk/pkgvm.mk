@@ -1,0 +1,15 @@
+# Package tests: the .debs installed into a Debian 12 guest with systemd as PID 1
+# (DKMS builds the module in a chroot on the host), the six tests of issue 5.
+# See tests/vm/README.md ("Package tests"). Needs root.
+#   make pkg-vm-test                 uses out/*.deb (make deb if there are none); ~4 min
+#   make pkg-vm-test PKGVM_ARGS="--keep-logs out/pkgvm --keep-disks"
+#   make pkg-vm-image                only build/refresh the systemd guest image
+# In `make check` it runs after pkg-test (pkg.mk, which builds out/*.deb).
+.PHONY: pkg-vm-test pkg-vm-image
+check: pkg-vm-test
+
+pkg-vm-test:
+	$(TOP)/tests/vm/pkg-test $(PKGVM_ARGS)
+
+pkg-vm-image:
+	$(TOP)/tests/vm/image.sh --flavour systemd
