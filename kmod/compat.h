@@ -68,6 +68,18 @@ static inline void vtoa_ftrace_unlock(int bit)
 }
 #endif
 
+/*
+ * Dropping an ftrace_ops' filter after unregistering it:
+ * ftrace_free_filter() is exported only since 6.3 (and in some stable
+ * trees, e.g. 6.1.y), not on 5.10. Resetting the filter to nothing frees
+ * the same hash (the ops then points at the static empty hash) and is
+ * exported everywhere, so it is used on every kernel.
+ */
+static inline void vtoa_ftrace_free_filter(struct ftrace_ops *ops)
+{
+	ftrace_set_filter(ops, NULL, 0, 1);
+}
+
 /* Nth argument (from 0) of the probed function at its entry. */
 static inline unsigned long vtoa_arg(struct pt_regs *regs, unsigned int n)
 {

@@ -341,7 +341,7 @@ int vtoa_hooks_init(void)
 unregister_ftrace:
 	unregister_ftrace_function(&vtoa_destruct_ops);
 free_filter:
-	ftrace_free_filter(&vtoa_destruct_ops);
+	vtoa_ftrace_free_filter(&vtoa_destruct_ops);
 	return err;
 }
 
@@ -354,5 +354,5 @@ void vtoa_hooks_exit(void)
 	 */
 	unregister_kretprobes(vtoa_krp_ptrs, ARRAY_SIZE(vtoa_krps));
 	unregister_ftrace_function(&vtoa_destruct_ops);
-	ftrace_free_filter(&vtoa_destruct_ops);
+	vtoa_ftrace_free_filter(&vtoa_destruct_ops);
 }
