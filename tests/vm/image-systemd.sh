@@ -4,7 +4,8 @@
 # builds the module in the chroot, on the host, when the packages are installed).
 # shellcheck shell=bash
 
-PACKAGES="kmod iproute2 procps"
+# nginx-light: the real server of `make demo` (masked below: the demo starts its own)
+PACKAGES="kmod iproute2 procps nginx-light"
 IMG_SIZE=2560M
 SYSTEMD_PACKAGES="systemd systemd-sysv dbus dkms gcc make openssl"
 
@@ -29,7 +30,7 @@ flavour_setup() {
     # during a test (the guest has no network either).
     for u in getty.target serial-getty@ttyS0.service apt-daily.timer apt-daily-upgrade.timer \
              e2scrub_all.timer e2scrub_reap.service fstrim.timer dpkg-db-backup.timer \
-             man-db.timer systemd-timesyncd.service; do
+             man-db.timer systemd-timesyncd.service nginx.service; do
         ln -sfn /dev/null "$ROOT/etc/systemd/system/$u"
     done
     ln -sfn /lib/systemd/system/multi-user.target "$ROOT/etc/systemd/system/default.target"

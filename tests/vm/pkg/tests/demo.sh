@@ -1,0 +1,61 @@
+# make demo: the operator's view after `apt install vtoa` (done from the
+# host: DKMS built the module) and a boot with systemd. Not one of the
+# package tests; tests/vm/pkg-test --demo runs it alone.
+. "$VTOA_LIB"; . "$VTOA_PKGLIB"
+step() { printf '\n== %s\n' "$*"; }
+
+step "dpkg -l vtoa vtoa-dkms"
+dpkg-query -W -f '${Package} ${Version} ${Status}\n' vtoa vtoa-dkms
+step "systemctl status vtoa"
+systemctl status --no-pager --lines=5 vtoa.service
+step "/etc/vtoa/vtoa.conf (the settings in effect)"
+grep -v '^#' "$CONF" | grep -v '^$'
+step "vtoa doctor"
+vtoa doctor || fail "vtoa doctor found a problem"
+step "vtoa selftest"
+vtoa selftest || fail "vtoa selftest failed"
+
+step "nginx behind a FULLNAT proxy"
+peer_setup
+mkdir -p "$TMPDIR/www" "$TMPDIR/logs"
+echo "hello from the origin" >"$TMPDIR/www/index.html"
+cat >"$TMPDIR/nginx.conf" <<CONF
+daemon on;
+user root;
+worker_processes 1;
+pid $TMPDIR/nginx.pid;
+error_log $TMPDIR/logs/error.log;
+events { worker_connections 64; }
+http {
+	log_format real '\$remote_addr:\$remote_port "\$request" \$status';
+	access_log $TMPDIR/logs/access.log real;
+	server { listen 192.0.2.1:80; listen [2001:db8::1]:80; root $TMPDIR/www; }
+}
+CONF
+nginx -c "$TMPDIR/nginx.conf" -e "$TMPDIR/logs/error.log" || fail "nginx did not start"
+REQ='GET / HTTP/1.0\r\nHost: origin.example\r\n\r\n'
+echo "proxy 192.0.2.2:50080 -> nginx 192.0.2.1:80; the proxy's TOA says: client 198.51.100.7:4321"
+toa-peer conn --src 192.0.2.2 --dst 192.0.2.1:80 --sport 50080 --ack-opt "fe08 10e1 c6336407" \
+	--data "$REQ" >/dev/null || fail "request through the proxy failed"
+echo "proxy [2001:db8::2]:50081 -> nginx [2001:db8::1]:80; TOA: client [2001:db8:c::7]:4321"
+toa-peer conn --src 2001:db8::2 --dst "[2001:db8::1]:80" --sport 50081 \
+	--ack-opt "fd14 10e1 20010db8000c00000000000000000007" --data "$REQ" >/dev/null ||
+	fail "IPv6 request through the proxy failed"
+sleep 0.3
+echo "nginx's access log (\$remote_addr:\$remote_port):"
+sed 's/^/    /' "$TMPDIR/logs/access.log"
+kill "$(cat "$TMPDIR/nginx.pid")"
+step "vtoa stats"
+vtoa stats
+
+v4=$(sed -n 1p "$TMPDIR/logs/access.log")
+v6=$(sed -n 2p "$TMPDIR/logs/access.log")
+case "$v4/$v6" in
+"198.51.100.7:4321 "*"/2001:db8:c::7:4321 "*)
+	printf '\nVERDICT: OK - installed with apt, started by systemd: behind the proxy 192.0.2.2 / 2001:db8::2, nginx logged the real clients 198.51.100.7:4321 and [2001:db8:c::7]:4321\n'
+	;;
+*)
+	printf '\nVERDICT: FAILED - nginx logged %s / %s\n' "$v4" "$v6"
+	exit 1
+	;;
+esac
