@@ -22,6 +22,8 @@ static const struct rhashtable_params vtoa_rht_params = {
 	.key_offset = offsetof(struct vtoa_entry, sk),
 	.head_offset = offsetof(struct vtoa_entry, node),
 	.automatic_shrinking = true,
+	/* 8 KB of buckets: no resizing while a few hundred sockets come and go */
+	.min_size = 1024,
 };
 
 static void vtoa_entry_free_rcu(struct rcu_head *head)

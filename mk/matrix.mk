@@ -3,10 +3,15 @@
 # under qemu, busybox initramfs guests. See tests/vm/README.md ("Kernel matrix").
 #   make kernel-matrix                                   all three (~3 min; first run also fetches ~250 MB)
 #   make kernel-matrix MATRIX_ARGS="--kernels 5.10 --only '10-*'"
-# Not part of `make check` (tests/vm/run covers 6.1 there).
-.PHONY: kernel-matrix kernel-matrix-fetch
+# In `make check` for 5.10 and 6.12 (tests/vm/run covers 6.1 there, with the
+# full Debian userland): one module source proven on every commit.
+.PHONY: kernel-matrix kernel-matrix-fetch kernel-matrix-check
+check: kernel-matrix-check
 kernel-matrix:
 	$(TOP)/tests/vm/matrix $(MATRIX_ARGS)
 
 kernel-matrix-fetch:
 	$(TOP)/tests/vm/matrix --fetch-only $(MATRIX_ARGS)
+
+kernel-matrix-check:
+	$(TOP)/tests/vm/matrix --kernels "5.10 6.12"
