@@ -15,6 +15,10 @@
 #                                "ready" line (stored in $SERVER_READY), pid in $SERVER_PID
 #   server_stop                  stop it (also done at exit)
 #   log MSG                      print "# MSG" (informational)
+#   nginx_start                  nginx on 192.0.2.1:80 and [2001:db8::1]:80 serving
+#                                "hello from the origin", access log (\$remote_addr:
+#                                \$remote_port "\$request" \$status) in $NGINX_LOG
+#   nginx_stop                   stop it (also done at exit)
 
 VTOA=${VTOA:-/vtoa}
 VTOA_KMOD_NAME=${VTOA_KMOD_NAME:-vtoa}
@@ -108,7 +112,7 @@ server_start() {
         fi
         sleep 0.1
     done
-    trap 'server_stop' EXIT
+    trap vtoa_cleanup EXIT
     return 0
 }
 
@@ -126,4 +130,40 @@ server_stop() {
 # server_output: print what the running/last server printed so far
 server_output() {
     [ -n "$SERVER_OUT" ] && cat "$SERVER_OUT"
+}
+
+# nginx_start: a real server behind the FULLNAT peer (see the header)
+NGINX_LOG=
+nginx_start() {
+    command -v nginx >/dev/null || fail "nginx is not in the guest image"
+    mkdir -p "$TMPDIR/www" "$TMPDIR/logs"
+    echo "hello from the origin" >"$TMPDIR/www/index.html"
+    NGINX_LOG=$TMPDIR/logs/access.log
+    cat >"$TMPDIR/nginx.conf" <<CONF
+daemon on;
+user root;
+worker_processes 1;
+pid $TMPDIR/nginx.pid;
+error_log $TMPDIR/logs/error.log;
+events { worker_connections 64; }
+http {
+	log_format real '\$remote_addr:\$remote_port "\$request" \$status';
+	access_log $NGINX_LOG real;
+	server { listen 192.0.2.1:80; listen [2001:db8::1]:80; root $TMPDIR/www; }
+}
+CONF
+    nginx -c "$TMPDIR/nginx.conf" -e "$TMPDIR/logs/error.log" || fail "nginx did not start"
+    trap vtoa_cleanup EXIT
+}
+
+nginx_stop() {
+    [ -n "$NGINX_LOG" ] && [ -f "$TMPDIR/nginx.pid" ] || return 0
+    kill "$(cat "$TMPDIR/nginx.pid")" 2>/dev/null
+    rm -f "$TMPDIR/nginx.pid"
+    return 0
+}
+
+vtoa_cleanup() {
+    server_stop
+    nginx_stop
 }

@@ -17,22 +17,7 @@ vtoa selftest || fail "vtoa selftest failed"
 
 step "nginx behind a FULLNAT proxy"
 peer_setup
-mkdir -p "$TMPDIR/www" "$TMPDIR/logs"
-echo "hello from the origin" >"$TMPDIR/www/index.html"
-cat >"$TMPDIR/nginx.conf" <<CONF
-daemon on;
-user root;
-worker_processes 1;
-pid $TMPDIR/nginx.pid;
-error_log $TMPDIR/logs/error.log;
-events { worker_connections 64; }
-http {
-	log_format real '\$remote_addr:\$remote_port "\$request" \$status';
-	access_log $TMPDIR/logs/access.log real;
-	server { listen 192.0.2.1:80; listen [2001:db8::1]:80; root $TMPDIR/www; }
-}
-CONF
-nginx -c "$TMPDIR/nginx.conf" -e "$TMPDIR/logs/error.log" || fail "nginx did not start"
+nginx_start
 REQ='GET / HTTP/1.0\r\nHost: origin.example\r\n\r\n'
 echo "proxy 192.0.2.2:50080 -> nginx 192.0.2.1:80; the proxy's TOA says: client 198.51.100.7:4321"
 toa-peer conn --src 192.0.2.2 --dst 192.0.2.1:80 --sport 50080 --ack-opt "fe08 10e1 c6336407" \
@@ -43,13 +28,13 @@ toa-peer conn --src 2001:db8::2 --dst "[2001:db8::1]:80" --sport 50081 \
 	fail "IPv6 request through the proxy failed"
 sleep 0.3
 echo "nginx's access log (\$remote_addr:\$remote_port):"
-sed 's/^/    /' "$TMPDIR/logs/access.log"
-kill "$(cat "$TMPDIR/nginx.pid")"
+sed 's/^/    /' "$NGINX_LOG"
+nginx_stop
 step "vtoa stats"
 vtoa stats
 
-v4=$(sed -n 1p "$TMPDIR/logs/access.log")
-v6=$(sed -n 2p "$TMPDIR/logs/access.log")
+v4=$(sed -n 1p "$NGINX_LOG")
+v6=$(sed -n 2p "$NGINX_LOG")
 case "$v4/$v6" in
 "198.51.100.7:4321 "*"/2001:db8:c::7:4321 "*)
 	printf '\nVERDICT: OK - installed with apt, started by systemd: behind the proxy 192.0.2.2 / 2001:db8::2, nginx logged the real clients 198.51.100.7:4321 and [2001:db8:c::7]:4321\n'
