@@ -2,6 +2,7 @@
 #    log shows the injected client, without the module the proxy.
 . "$VTOA_LIB"
 peer_setup
+command -v nginx >/dev/null || fail "nginx is not in the guest image"
 nginx_start
 REQ='GET / HTTP/1.0\r\nHost: origin.example\r\n\r\n'
 
