@@ -156,6 +156,9 @@ extension Machine {
                                 remedy: "install the kernel's config file to let vtoa check CONFIG_KPROBES"))
         }
 
+        checks.append(kprobesEnabledCheck())
+        checks.append(ftraceEnabledCheck())
+
         // 5. Lockdown and module signatures.
         let lockdown = facts.readFile("/sys/kernel/security/lockdown").flatMap { t -> String? in
             guard let open = t.firstIndex(of: "["), let close = t.firstIndex(of: "]"), open < close else { return nil }
@@ -245,6 +248,35 @@ extension Machine {
             checks.append(Check("counters", .skip, "no counters (\(VTOAStats.path) not available: module not loaded)"))
         }
         return DoctorReport(checks: checks)
+    }
+
+    /// The global kprobes switch in debugfs: with it off the module loads
+    /// but none of its probes fire.
+    func kprobesEnabledCheck() -> Check {
+        let id = "kprobes-enabled", path = "/sys/kernel/debug/kprobes/enabled"
+        guard let v = facts.readFile(path)?.trimmingCharacters(in: .whitespacesAndNewlines) else {
+            let why = facts.effectiveUID() != 0 ? "not root" : "debugfs is not mounted on /sys/kernel/debug"
+            return Check(id, .skip, "kprobes switch not checked: \(path) is not readable (\(why))")
+        }
+        if v == "0" {
+            return Check(id, .fail, "kprobes are switched off (\(path) is 0): vtoa is loaded but sees no TOA",
+                         remedy: "echo 1 > \(path)")
+        }
+        return Check(id, .ok, "kprobes are switched on (\(path) is \(v))")
+    }
+
+    /// kernel.ftrace_enabled: kprobes on function entries go through ftrace,
+    /// and with it off registering them fails.
+    func ftraceEnabledCheck() -> Check {
+        let id = "ftrace-enabled", path = "/proc/sys/kernel/ftrace_enabled"
+        guard let v = facts.readFile(path)?.trimmingCharacters(in: .whitespacesAndNewlines) else {
+            return Check(id, .skip, "ftrace switch not checked: \(path) is missing (a kernel without CONFIG_FUNCTION_TRACER)")
+        }
+        if v == "0" {
+            return Check(id, .fail, "ftrace is switched off (kernel.ftrace_enabled=0): the module cannot load",
+                         remedy: "sysctl -w kernel.ftrace_enabled=1")
+        }
+        return Check(id, .ok, "ftrace is switched on (kernel.ftrace_enabled=\(v))")
     }
 
     /// Which vtoa is loaded, as far as the module itself tells.

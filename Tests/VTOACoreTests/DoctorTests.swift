@@ -12,7 +12,7 @@ import Testing
         #expect(r.checks.allSatisfy { $0.status == .ok }, "\(r.text)")
         #expect(r.text.hasSuffix("no problems found\n"))
         #expect(r.checks.map(\.id) == ["kernel", "module-loaded", "module-file", "dkms", "headers", "kprobes",
-                                        "signing", "conflict", "kernel-vtoa", "bpf-getpeername", "service", "trusted-sources",
+                                        "kprobes-enabled", "ftrace-enabled", "signing", "conflict", "kernel-vtoa", "bpf-getpeername", "service", "trusted-sources",
                                         "counters"])
     }
 
@@ -121,6 +121,65 @@ import Testing
         w.modules.files["vtoa"]?.vermagic = "5.10.134-16.al8.x86_64 SMP"
         let r = w.machine.doctor()
         #expect(try check(r, "kernel").status == .warn)
+        #expect(r.exitCode == 0)
+    }
+
+    @Test func kprobesSwitchedOff() throws {
+        let w = World.healthy()
+        w.facts.files["/sys/kernel/debug/kprobes/enabled"] = "0\n"
+        let r = w.machine.doctor()
+        let c = try check(r, "kprobes-enabled")
+        #expect(c.status == .fail)
+        #expect(c.summary == "kprobes are switched off (/sys/kernel/debug/kprobes/enabled is 0): vtoa is loaded but sees no TOA")
+        #expect(c.remedy == "echo 1 > /sys/kernel/debug/kprobes/enabled")
+        #expect(r.exitCode == 1)
+    }
+
+    @Test func kprobesSwitchedOn() throws {
+        let c = try check(World.healthy().machine.doctor(), "kprobes-enabled")
+        #expect(c.status == .ok)
+        #expect(c.summary == "kprobes are switched on (/sys/kernel/debug/kprobes/enabled is 1)")
+    }
+
+    @Test func kprobesSwitchUnreadableIsSkipped() throws {
+        let w = World.healthy()
+        w.facts.files["/sys/kernel/debug/kprobes/enabled"] = nil
+        var r = w.machine.doctor()
+        var c = try check(r, "kprobes-enabled")
+        #expect(c.status == .skip)
+        #expect(c.summary.contains("debugfs is not mounted"))
+        #expect(r.exitCode == 0)
+        w.facts.euid = 1000
+        r = w.machine.doctor()
+        c = try check(r, "kprobes-enabled")
+        #expect(c.status == .skip)
+        #expect(c.summary.contains("not root"))
+    }
+
+    @Test func ftraceSwitchedOff() throws {
+        let w = World.healthy()
+        w.facts.files["/proc/sys/kernel/ftrace_enabled"] = "0\n"
+        let r = w.machine.doctor()
+        let c = try check(r, "ftrace-enabled")
+        #expect(c.status == .fail)
+        #expect(c.summary == "ftrace is switched off (kernel.ftrace_enabled=0): the module cannot load")
+        #expect(c.remedy == "sysctl -w kernel.ftrace_enabled=1")
+        #expect(r.exitCode == 1)
+    }
+
+    @Test func ftraceSwitchedOn() throws {
+        let c = try check(World.healthy().machine.doctor(), "ftrace-enabled")
+        #expect(c.status == .ok)
+        #expect(c.summary == "ftrace is switched on (kernel.ftrace_enabled=1)")
+    }
+
+    @Test func ftraceSwitchMissingIsSkipped() throws {
+        let w = World.healthy()
+        w.facts.files["/proc/sys/kernel/ftrace_enabled"] = nil
+        let r = w.machine.doctor()
+        let c = try check(r, "ftrace-enabled")
+        #expect(c.status == .skip)
+        #expect(c.summary.contains("/proc/sys/kernel/ftrace_enabled is missing"))
         #expect(r.exitCode == 0)
     }
 

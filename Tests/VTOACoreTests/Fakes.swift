@@ -167,6 +167,8 @@ struct World {
         w.facts.directories.insert("/lib/modules/6.1.0-28-amd64/build")
         w.facts.files["/boot/config-6.1.0-28-amd64"] = "CONFIG_KPROBES=y\nCONFIG_KRETPROBES=y\n"
         w.facts.files["/sys/kernel/security/lockdown"] = "[none] integrity confidentiality\n"
+        w.facts.files["/sys/kernel/debug/kprobes/enabled"] = "1\n"
+        w.facts.files["/proc/sys/kernel/ftrace_enabled"] = "1\n"
         w.facts.loadModule(parameters: ["getpeername": "Y", "getsockopt": "Y", "trusted_sources": "100.64.0.0/10",
                                         "max_entries": "1048576", "ipv6_kind254": "N"])
         w.facts.files["/proc/net/vtoa_stats"] = "syn_recv_sock_toa 10\ntoa_malformed 0\ntoa_untrusted 0\nentries_live 3\n"

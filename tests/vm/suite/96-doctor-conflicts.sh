@@ -109,3 +109,17 @@ printf 'trusted_sources = 192.0.2.2/32\nipv6_kind254 = yes\n' >/etc/vtoa/vtoa.co
 vtoa reload >/dev/null 2>&1 || fail "vtoa reload with ipv6_kind254 = yes"
 doctor 0
 assert_match "$out" "^✔ ipv6_kind254 is on" "doctor after ipv6_kind254 = yes"
+
+# 4. the global kprobes switch in debugfs: off, the module stays loaded but
+#    its probes never fire (✘, exit 1); on again, clean
+mountpoint -q /sys/kernel/debug || mount -t debugfs none /sys/kernel/debug || fail "cannot mount debugfs"
+[ -f /sys/kernel/debug/kprobes/enabled ] || fail "no /sys/kernel/debug/kprobes/enabled"
+doctor 0
+assert_match "$out" "^✔ kprobes are switched on \(/sys/kernel/debug/kprobes/enabled is 1\)$" "doctor: kprobes on"
+echo 0 >/sys/kernel/debug/kprobes/enabled || fail "cannot switch kprobes off"
+doctor 1
+log "$out"
+echo 1 >/sys/kernel/debug/kprobes/enabled || fail "cannot switch kprobes back on"
+assert_match "$out" "^✘ kprobes are switched off \(/sys/kernel/debug/kprobes/enabled is 0\): vtoa is loaded but sees no TOA$" "doctor names kprobes switched off"
+assert_match "$out" "→ echo 1 > /sys/kernel/debug/kprobes/enabled$" "its remedy"
+clean "after kprobes switched on again"
