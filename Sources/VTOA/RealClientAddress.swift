@@ -80,6 +80,13 @@ public func realClientAddress(of fd: Int32) throws(ClientAddressError) -> Client
     }
 }
 
+/// inet_ntop's text for an address of family af (buffer of bufSize bytes).
+private func presentation(_ af: Int32, _ addr: UnsafeRawPointer, _ bufSize: Int) -> String {
+    var buf = [CChar](repeating: 0, count: bufSize)
+    inet_ntop(af, addr, &buf, socklen_t(buf.count))
+    return String(decoding: buf.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+}
+
 func decode(_ ss: sockaddr_storage, _ len: socklen_t, _ source: ClientAddress.Source) throws(ClientAddressError) -> ClientAddress {
     var copy = ss
     switch Int32(ss.ss_family) {
@@ -88,9 +95,7 @@ func decode(_ ss: sockaddr_storage, _ len: socklen_t, _ source: ClientAddress.So
         return withUnsafePointer(to: &copy) {
             $0.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { sin in
                 var addr = sin.pointee.sin_addr
-                var buf = [CChar](repeating: 0, count: Int(INET_ADDRSTRLEN))
-                inet_ntop(AF_INET, &addr, &buf, socklen_t(buf.count))
-                return ClientAddress(family: .ipv4, ip: String(decoding: buf.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self),
+                return ClientAddress(family: .ipv4, ip: presentation(AF_INET, &addr, Int(INET_ADDRSTRLEN)),
                                      port: UInt16(bigEndian: sin.pointee.sin_port), source: source)
             }
         }
@@ -99,9 +104,7 @@ func decode(_ ss: sockaddr_storage, _ len: socklen_t, _ source: ClientAddress.So
         return withUnsafePointer(to: &copy) {
             $0.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) { sin6 in
                 var addr = sin6.pointee.sin6_addr
-                var buf = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN))
-                inet_ntop(AF_INET6, &addr, &buf, socklen_t(buf.count))
-                return ClientAddress(family: .ipv6, ip: String(decoding: buf.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self),
+                return ClientAddress(family: .ipv6, ip: presentation(AF_INET6, &addr, Int(INET6_ADDRSTRLEN)),
                                      port: UInt16(bigEndian: sin6.pointee.sin6_port), source: source)
             }
         }
