@@ -6,7 +6,7 @@
 #
 # Flavours:
 #   base     (default) what tests/vm/run boots with init=/sbin/vtoa-test-init:
-#            minbase + kmod iproute2 procps nginx-light + the kernel
+#            minbase + kmod iproute2 procps nginx-light curl + the kernel
 #   F        anything else: tests/vm/image-F.sh (sourced) sets PACKAGES, IMG_SIZE and
 #            defines flavour_setup, run in the chroot after the kernel is installed;
 #            e.g. systemd (tests/vm/image-systemd.sh, for tests/vm/pkg-test)
@@ -30,7 +30,7 @@ while [[ $# -gt 0 ]]; do
 done
 
 SUITE=bookworm
-PACKAGES="kmod iproute2 procps nginx-light"
+PACKAGES="kmod iproute2 procps nginx-light curl"
 IMG_SIZE=1536M
 PREFIX=
 FLAVOUR_FILE=

@@ -18,6 +18,7 @@
 #   nginx_start                  nginx on 192.0.2.1:80 and [2001:db8::1]:80 serving
 #                                "hello from the origin", access log (\$remote_addr:
 #                                \$remote_port "\$request" \$status) in $NGINX_LOG
+#                                (in network namespace $NGINX_NETNS when that is set)
 #   nginx_stop                   stop it (also done at exit)
 
 VTOA=${VTOA:-/vtoa}
@@ -152,7 +153,7 @@ http {
 	server { listen 192.0.2.1:80; listen [2001:db8::1]:80; root $TMPDIR/www; }
 }
 CONF
-    nginx -c "$TMPDIR/nginx.conf" -e "$TMPDIR/logs/error.log" || fail "nginx did not start"
+    ${NGINX_NETNS:+ip netns exec "$NGINX_NETNS"} nginx -c "$TMPDIR/nginx.conf" -e "$TMPDIR/logs/error.log" || fail "nginx did not start"
     trap vtoa_cleanup EXIT
 }
 

@@ -1,9 +1,9 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# Self-test of toa-peer and toa-server on this host, without the vtoa
-# module: everything runs in a private network namespace, all traffic
-# stays on its TUN device (192.0.2.0/24, 2001:db8::/32).
+# Self-test of toa-peer, toa-server and toa-writer on this host, without
+# the vtoa module: everything runs in private network namespaces, all
+# traffic stays on their TUN or veth devices (192.0.2.0/24, 2001:db8::/32).
 #
 # Usage: host-test.sh [--bin DIR] [--keep-going]     (as root)
 set -u
@@ -19,7 +19,9 @@ while [ $# -gt 0 ]; do
 done
 
 [ "$(id -u)" = 0 ] || { echo "host-test: must run as root" >&2; exit 2; }
-if [ ! -x "$BIN/toa-peer" ] || [ ! -x "$BIN/toa-server" ] ||
+if [ ! -x "$BIN/toa-peer" ] || [ ! -x "$BIN/toa-server" ] || [ ! -x "$BIN/toa-writer" ] ||
+   [ "$HERE/toa-writer.c" -nt "$BIN/toa-writer" ] ||
+   [ "$HERE/toa-writer.bpf.c" -nt "$BIN/toa-writer" ] ||
    [ "$HERE/toa-peer.c" -nt "$BIN/toa-peer" ] ||
    [ "$HERE/toa-server.c" -nt "$BIN/toa-server" ] ||
    [ "$HERE/common.h" -nt "$BIN/toa-peer" ]; then
@@ -43,6 +45,10 @@ cleanup() {
 	done
 	wait 2>/dev/null
 	ip netns del "$NS" 2>/dev/null
+	ip netns del "$NS-wc" 2>/dev/null
+	ip netns del "$NS-ws" 2>/dev/null
+	[ -z "${WCG:-}" ] || rmdir "$WCG" 2>/dev/null
+	[ -z "${WCG:-}" ] || umount "$TMP/cg" 2>/dev/null
 	rm -rf "$TMP"
 }
 trap cleanup EXIT
@@ -249,13 +255,76 @@ run_peer "$TMP/h2" load --count 200 --close fin --toa v6 --src 192.0.2.10 --dst 
 check "hammer: load --close fin (server stays half open)" load_ok "$TMP/h2" 200
 run_peer "$TMP/h3" load --count 200 --close rst --toa v6 --src 2001:db8::10 --dst '[2001:db8::1]:9066'
 check "hammer: load --close rst" load_ok "$TMP/h3" 200
-run_peer "$TMP/h4" conn --src 192.0.2.10 --dst 192.0.2.1:9004 --close fin
+# its own source address: a random port from 192.0.2.10 could meet one of
+# the 700 sockets the loads above keep open (4-tuple already in use)
+run_peer "$TMP/h4" conn --src 192.0.2.11 --dst 192.0.2.1:9004 --close fin
 check "hammer: conn --close fin ends (server keeps its half open)" [ "$RC" = 0 ]
 sleep 1
 stop_server ham
 cp "$TMP/ham.out" "$TMP/last"; cat "$TMP/ham.err" >>"$TMP/last"
 check "hammer: SIGTERM -> exit 0, 'hammer calls=N good=N bad=0'" \
 	eval '[ "$SRC" = 0 ] && grep -Eq "^hammer calls=([1-9][0-9]*) good=\1 bad=0$" "$TMP/ham.out"'
+
+# --- toa-writer: this host's kernel writes the option ---------------------
+# Client namespace $NS-wc (192.0.2.2, 2001:db8::2) in a cgroup of its own,
+# server namespace $NS-ws (192.0.2.1, 2001:db8::1) with toa-server
+# --saved-syn, which prints the options of each client SYN as the kernel
+# saved them: an observer independent of the writer. The client is bash's
+# /dev/tcp (a plain connect() on the kernel's TCP stack).
+WRITER=$BIN/toa-writer
+ip netns add "$NS-wc" && ip netns add "$NS-ws" &&
+	ip -n "$NS-wc" link add wc0 type veth peer name ws0 netns "$NS-ws" &&
+	ip -n "$NS-wc" addr add 192.0.2.2/24 dev wc0 &&
+	ip -n "$NS-wc" addr add 2001:db8::2/64 dev wc0 nodad &&
+	ip -n "$NS-ws" addr add 192.0.2.1/24 dev ws0 &&
+	ip -n "$NS-ws" addr add 2001:db8::1/64 dev ws0 nodad &&
+	ip -n "$NS-wc" link set wc0 up && ip -n "$NS-ws" link set ws0 up &&
+	ip -n "$NS-wc" link set lo up && ip -n "$NS-ws" link set lo up ||
+	{ echo "host-test: cannot set up the toa-writer namespaces" >&2; exit 2; }
+mkdir -p "$TMP/cg" && mount -t cgroup2 cgroup2 "$TMP/cg" && WCG=$TMP/cg/vtoa-hosttest-$$ && mkdir "$WCG" ||
+	{ echo "host-test: cannot mount cgroup2 / create a cgroup for toa-writer" >&2; exit 2; }
+ip netns exec "$NS-ws" "$SRV" --v4 8004 --dual 8006 --saved-syn --close-first >"$TMP/ws.out" 2>"$TMP/ws.err" &
+WS_PID=$!
+PIDS+=("$WS_PID")
+for i in $(seq 100); do grep -qx ready "$TMP/ws.out" 2>/dev/null && break; sleep 0.05; done
+
+# wconn MODE ADDR KIND DST PORT: one connection from the cgroup under
+# toa-writer; the SYN's options in $SYN, the writer's counters in $TMP/w.out
+wconn() {
+	local n
+	"$WRITER" --cgroup "$WCG" --mode "$1" --addr "$2" --port 4321 ${3:+--kind "$3"} >"$TMP/w.out" 2>"$TMP/w.err" &
+	local wp=$!
+	for i in $(seq 100); do grep -q '^ready' "$TMP/w.out" 2>/dev/null && break; sleep 0.05; done
+	n=$(wc -l <"$TMP/ws.out")
+	timeout 20 sh -c "echo \$\$ >'$WCG/cgroup.procs' && exec ip netns exec '$NS-wc' bash -c 'exec 3<>/dev/tcp/$4/$5 && cat <&3'" >"$TMP/wc.out" 2>&1
+	kill -TERM "$wp"; wait "$wp"
+	SYN=$(sed -n "$((n + 1))p" "$TMP/ws.out" | sed -n 's/.* syn=//p')
+	{ echo "\$ toa-writer --mode $1 --addr $2 ${3:+--kind $3} -> $4 port $5"; cat "$TMP/w.out" "$TMP/w.err" "$TMP/wc.out"; echo "syn=$SYN"; } >"$TMP/last"
+}
+wstat() { awk -v n="$1" '$1 == "stat" && $2 == n { print $3 }' "$TMP/w.out"; }
+
+wconn lvs 198.51.100.7 "" 192.0.2.1 8004
+check "toa-writer lvs: 254/8 on the SYN (fe0810e1c6336407)" eval '[[ $SYN == *fe0810e1c6336407 ]]'
+check "toa-writer lvs: counted SYN 1, handshake ACK, stop at the server's data" \
+	eval '[ "$(wstat written_syn)" = 1 ] && [ "$(wstat written_ack)" -ge 1 ] && [ "$(wstat stopped_server_data)" -ge 1 ]'
+wconn dpvs 198.51.100.7 "" 192.0.2.1 8004
+check "toa-writer dpvs: no option on the SYN, one on the ACK" \
+	eval '[[ -n $SYN && $SYN != *fe08* ]] && [ "$(wstat written_syn)" = 0 ] && [ "$(wstat written_ack)" -ge 1 ]'
+wconn lvs 2001:db8:c::7 "" 2001:db8::1 8006
+check "toa-writer lvs IPv6: 253/20 on the SYN" eval '[[ $SYN == *fd1410e120010db8000c00000000000000000007* ]]'
+wconn all 2001:db8:c::7 254 2001:db8::1 8006
+check "toa-writer all, --kind 254: 254/20 on the SYN, never stops" \
+	eval '[[ $SYN == *fe1410e120010db8000c00000000000000000007* ]] && [ "$(wstat stopped_server_data)" = 0 ]'
+"$WRITER" --cgroup "$WCG" --mode fast --addr 198.51.100.7 --port 1 >"$TMP/last" 2>&1
+RC=$?
+check "toa-writer: unknown --mode is a usage error (exit 2)" eval '[ $RC = 2 ] && grep -q "want lvs, dpvs or all" "$TMP/last"'
+"$WRITER" --cgroup "$WCG" --mode lvs --addr 198.51.100.7 --kind 253 --port 1 >"$TMP/last" 2>&1
+RC=$?
+check "toa-writer: IPv4 with --kind 253 is a usage error (exit 2)" eval '[ $RC = 2 ] && grep -q "IPv4 TOA is kind 254" "$TMP/last"'
+"$WRITER" --cgroup "$TMP/nonexistent" --mode lvs --addr 198.51.100.7 --port 1 >"$TMP/last" 2>&1
+RC=$?
+check "toa-writer: a missing cgroup fails with one line (exit 1)" eval '[ $RC = 1 ] && [ "$(wc -l <"$TMP/last")" = 1 ]'
+kill -TERM "$WS_PID"
 
 # --- end --------------------------------------------------------------------
 stop_server main

@@ -43,6 +43,7 @@ static struct {
 	bool hammer;
 	bool quiet;
 	bool close_first;
+	bool saved_syn;
 	int backlog;
 	int logfd;
 	int epfd;
@@ -92,6 +93,8 @@ static void usage(void)
 "  --close-first   behave like nginx: after the report line shut down the\n"
 "                  sending side (FIN) and close normally on the client's EOF\n"
 "                  (no SO_LINGER {1,0})\n"
+"  --saved-syn     append ' syn=HEX' to each line: the TCP options of the\n"
+"                  client's SYN as the kernel saved it (TCP_SAVE_SYN)\n"
 "  --backlog N     listen() backlog (default 4096)\n"
 "  --quiet         do not print report lines on stdout\n"
 "  --log FILE      append report lines to FILE\n"
@@ -106,6 +109,32 @@ static void usage(void)
 "'now fd=N peer=P opt=O toa=T opt16=LEN:HEX' for every open socket, asked\n"
 "again at that moment (opt16: 1348 into a 16-byte buffer), then 'now end'.\n",
 	VTOA_SO_GET_ADDR);
+}
+
+/* " syn=HEX": the options of the SYN saved by TCP_SAVE_SYN (IPv4 or IPv6
+ * header without extension headers, then the TCP header); " syn=E/ERR"
+ * when the kernel kept none.
+ */
+static void fmt_saved_syn(char *buf, size_t n, int fd)
+{
+	unsigned char b[512];
+	socklen_t len = sizeof(b);
+	size_t ip, doff, i;
+	int off;
+
+	if (getsockopt(fd, IPPROTO_TCP, TCP_SAVED_SYN, b, &len) < 0) {
+		snprintf(buf, n, " syn=E/%s", errname(errno));
+		return;
+	}
+	ip = len > 0 && b[0] >> 4 == 4 ? (size_t)(b[0] & 15) * 4 : 40;
+	if (len < ip + 20 || (doff = (size_t)(b[ip + 12] >> 4) * 4) < 20 ||
+	    len < ip + doff) {
+		snprintf(buf, n, " syn=E/short:%u", (unsigned int)len);
+		return;
+	}
+	off = snprintf(buf, n, " syn=");
+	for (i = ip + 20; i < ip + doff && off + 3 < (int)n; i++)
+		off += snprintf(buf + off, n - (size_t)off, "%02x", b[i]);
 }
 
 static void query(struct addr_ans *a, int fd, int what)
@@ -218,14 +247,18 @@ static void handle_accept(int lidx)
 
 		char a1[ADDR_TOKEN_MAX], a2[ADDR_TOKEN_MAX], a3[ADDR_TOKEN_MAX];
 		char a4[ADDR_TOKEN_MAX], a5[ADDR_TOKEN_MAX], line[600];
+		char syn[100] = "";
+
+		if (S.saved_syn)
+			fmt_saved_syn(syn, sizeof(syn), fd);
 		int len = snprintf(line, sizeof(line),
-			"listener=%s accept=%s peer=%s name=%s opt=%s toa=%s\n",
+			"listener=%s accept=%s peer=%s name=%s opt=%s toa=%s%s\n",
 			lname[lidx],
 			fmt_ans(a1, sizeof(a1), &acc),
 			fmt_ans(a2, sizeof(a2), &peer),
 			fmt_ans(a3, sizeof(a3), &name),
 			fmt_ans(a4, sizeof(a4), &opt),
-			fmt_ans(a5, sizeof(a5), &toa));
+			fmt_ans(a5, sizeof(a5), &toa), syn);
 
 		if (len < 0 || (size_t)len >= sizeof(line))
 			len = (int)strlen(line);
@@ -458,6 +491,9 @@ static int open_listener(int lidx, int port)
 			die("bind [::]:%d (%s): %s", port, lname[lidx],
 			    strerror(errno));
 	}
+	if (S.saved_syn &&
+	    setsockopt(fd, IPPROTO_TCP, TCP_SAVE_SYN, &one, sizeof(one)) < 0)
+		die("TCP_SAVE_SYN: %s", strerror(errno));
 	if (listen(fd, S.backlog) < 0)
 		die("listen on port %d: %s", port, strerror(errno));
 	return fd;
@@ -512,6 +548,8 @@ static void parse_args(int argc, char **argv)
 			S.quiet = true;
 		} else if (!strcmp(a, "--close-first")) {
 			S.close_first = true;
+		} else if (!strcmp(a, "--saved-syn")) {
+			S.saved_syn = true;
 		} else if (!strcmp(a, "--backlog")) {
 			if (i + 1 >= argc || !parse_long(argv[i + 1], 1, 1 << 20, &v))
 				usage_die("--backlog needs a number");
