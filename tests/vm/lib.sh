@@ -13,6 +13,7 @@
 #   peer_setup                   "toa-peer setup" (once per boot)
 #   server_start [ARGS]          start toa-server ARGS in the background, wait for its
 #                                "ready" line (stored in $SERVER_READY), pid in $SERVER_PID
+#                                (in network namespace $SERVER_NETNS when that is set)
 #   server_stop                  stop it (also done at exit)
 #   log MSG                      print "# MSG" (informational)
 #   nginx_start                  nginx on 192.0.2.1:80 and [2001:db8::1]:80 serving
@@ -20,6 +21,14 @@
 #                                \$remote_port "\$request" \$status) in $NGINX_LOG
 #                                (in network namespace $NGINX_NETNS when that is set)
 #   nginx_stop                   stop it (also done at exit)
+#   writer_netns_setup           for toa-writer tests: client namespace $WRITER_CLI
+#                                (192.0.2.2, 2001:db8::2) and server namespace
+#                                $WRITER_SRV (192.0.2.1, 2001:db8::1) joined by a
+#                                veth pair (cli0 / srv0), cgroup $WRITER_CG; all
+#                                removed at exit
+#   writer_client CMD [ARG...]   run CMD in the client's cgroup and namespace
+#   writer_start MODE ADDR [KIND]  attach toa-writer to $WRITER_CG (port 4321)
+#   writer_stop                  detach it; then wstat NAME prints its counter NAME
 
 VTOA=${VTOA:-/vtoa}
 VTOA_KMOD_NAME=${VTOA_KMOD_NAME:-vtoa}
@@ -96,7 +105,7 @@ server_start() {
     command -v toa-server >/dev/null || fail "toa-server not in payload bin/"
     [ -z "$SERVER_PID" ] || server_stop
     SERVER_OUT=$(mktemp "${TMPDIR:-/tmp}/toa-server.XXXXXX")
-    toa-server "$@" >"$SERVER_OUT" 2>&1 &
+    ${SERVER_NETNS:+ip netns exec "$SERVER_NETNS"} toa-server "$@" >"$SERVER_OUT" 2>&1 &
     SERVER_PID=$!
     _i=0
     while :; do
@@ -164,7 +173,74 @@ nginx_stop() {
     return 0
 }
 
+# toa-writer: the guest kernel's own TCP stack writes the option (see the header)
+WRITER_CLI=vtoa-cli
+WRITER_SRV=vtoa-srv
+WRITER_CG=/sys/fs/cgroup/vtoa-writer
+WRITER_PID=
+WRITER_NETNS=
+WRITER_MOUNTED_CG=
+writer_netns_setup() {
+    command -v toa-writer >/dev/null || fail "toa-writer is not in the payload's bin/"
+    WRITER_NETNS=1
+    trap vtoa_cleanup EXIT
+    ip netns add $WRITER_CLI && ip netns add $WRITER_SRV || fail "ip netns add failed"
+    ip -n $WRITER_CLI link add cli0 type veth peer name srv0 netns $WRITER_SRV || fail "veth pair not created"
+    ip -n $WRITER_CLI addr add 192.0.2.2/24 dev cli0 &&
+        ip -n $WRITER_CLI addr add 2001:db8::2/64 dev cli0 nodad &&
+        ip -n $WRITER_SRV addr add 192.0.2.1/24 dev srv0 &&
+        ip -n $WRITER_SRV addr add 2001:db8::1/64 dev srv0 nodad || fail "veth addresses not set"
+    for _ns in $WRITER_CLI $WRITER_SRV; do ip -n $_ns link set lo up || fail "lo up in $_ns"; done
+    ip -n $WRITER_CLI link set cli0 up && ip -n $WRITER_SRV link set srv0 up || fail "veth not up"
+    if ! awk '$2 == "/sys/fs/cgroup" && $3 == "cgroup2" { f = 1 } END { exit !f }' /proc/mounts; then
+        mount -t cgroup2 cgroup2 /sys/fs/cgroup || fail "cannot mount cgroup2 on /sys/fs/cgroup"
+        WRITER_MOUNTED_CG=1
+    fi
+    mkdir -p "$WRITER_CG" || fail "cannot create cgroup $WRITER_CG"
+}
+
+# the cgroup is joined before `ip netns exec`, which mounts its own /sys
+writer_client() {
+    sh -c 'echo $$ >"$1" && shift && exec ip netns exec "$@"' sh "$WRITER_CG/cgroup.procs" $WRITER_CLI "$@"
+}
+
+writer_start() {
+    toa-writer --cgroup "$WRITER_CG" --mode "$1" --addr "$2" --port 4321 ${3:+--kind "$3"} >"$TMPDIR/writer" 2>&1 &
+    WRITER_PID=$!
+    _i=0
+    until grep -q '^ready' "$TMPDIR/writer"; do
+        kill -0 "$WRITER_PID" 2>/dev/null || { cat "$TMPDIR/writer" >&2; WRITER_PID=; fail "toa-writer $* exited"; }
+        _i=$((_i + 1))
+        [ $_i -lt 100 ] || fail "toa-writer $* not ready after 10s"
+        sleep 0.1
+    done
+}
+
+writer_stop() {
+    kill -TERM "$WRITER_PID"
+    wait "$WRITER_PID" || { cat "$TMPDIR/writer" >&2; WRITER_PID=; fail "toa-writer did not stop cleanly"; }
+    WRITER_PID=
+    grep -q '^done$' "$TMPDIR/writer" || fail "toa-writer printed no counters: $(cat "$TMPDIR/writer")"
+    log "writer: $(grep '^stat' "$TMPDIR/writer" | cut -d' ' -f2- | tr '\n' ' ')"
+}
+
+wstat() {
+    awk -v n="$1" '$1 == "stat" && $2 == n { print $3 }' "$TMPDIR/writer"
+}
+
+writer_teardown() {
+    [ -z "$WRITER_PID" ] || { kill "$WRITER_PID" 2>/dev/null; wait "$WRITER_PID" 2>/dev/null; WRITER_PID=; }
+    [ -n "$WRITER_NETNS" ] || return 0
+    ip netns del $WRITER_CLI 2>/dev/null
+    ip netns del $WRITER_SRV 2>/dev/null
+    rmdir "$WRITER_CG" 2>/dev/null
+    [ -z "$WRITER_MOUNTED_CG" ] || umount /sys/fs/cgroup
+    WRITER_NETNS= WRITER_MOUNTED_CG=
+    return 0
+}
+
 vtoa_cleanup() {
     server_stop
     nginx_stop
+    writer_teardown
 }

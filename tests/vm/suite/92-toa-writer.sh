@@ -10,73 +10,17 @@
 . "$VTOA_LIB"
 command -v nginx >/dev/null || fail "nginx is not in the guest image"
 command -v curl >/dev/null || fail "curl is not in the guest image"
-command -v toa-writer >/dev/null || fail "toa-writer is not in the payload's bin/"
 command -v tc >/dev/null || fail "tc (iproute2) is not in the guest image"
 
-CLI=vtoa-cli SRV=vtoa-srv
-CG=/sys/fs/cgroup/vtoa-writer
-WRITER_PID=
-mounted_cg=
-cleanup() {
-	[ -z "$WRITER_PID" ] || kill "$WRITER_PID" 2>/dev/null
-	vtoa_cleanup
-	ip netns del $CLI 2>/dev/null
-	ip netns del $SRV 2>/dev/null
-	rmdir "$CG" 2>/dev/null
-	[ -z "$mounted_cg" ] || umount /sys/fs/cgroup
-}
-trap cleanup EXIT
-
-# two namespaces joined by a veth pair: client 192.0.2.2 / 2001:db8::2,
-# server 192.0.2.1 / 2001:db8::1
-ip netns add $CLI && ip netns add $SRV || fail "ip netns add failed"
-ip -n $CLI link add cli0 type veth peer name srv0 netns $SRV || fail "veth pair not created"
-ip -n $CLI addr add 192.0.2.2/24 dev cli0 &&
-	ip -n $CLI addr add 2001:db8::2/64 dev cli0 nodad &&
-	ip -n $SRV addr add 192.0.2.1/24 dev srv0 &&
-	ip -n $SRV addr add 2001:db8::1/64 dev srv0 nodad || fail "addresses not set"
-for ns in $CLI $SRV; do ip -n $ns link set lo up || fail "lo up in $ns"; done
-ip -n $CLI link set cli0 up && ip -n $SRV link set srv0 up || fail "veth not up"
-
-if ! awk '$2 == "/sys/fs/cgroup" && $3 == "cgroup2" { f = 1 } END { exit !f }' /proc/mounts; then
-	mount -t cgroup2 cgroup2 /sys/fs/cgroup || fail "cannot mount cgroup2 on /sys/fs/cgroup"
-	mounted_cg=1
-fi
-mkdir -p "$CG" || fail "cannot create cgroup $CG"
-
+writer_netns_setup
+CLI=$WRITER_CLI SRV=$WRITER_SRV
 NGINX_NETNS=$SRV nginx_start
-trap cleanup EXIT
-
-# writer_start MODE ADDR [KIND]: attach the program to $CG
-writer_start() {
-	toa-writer --cgroup "$CG" --mode "$1" --addr "$2" --port 4321 ${3:+--kind "$3"} >"$TMPDIR/writer" 2>&1 &
-	WRITER_PID=$!
-	_i=0
-	until grep -q '^ready' "$TMPDIR/writer"; do
-		kill -0 "$WRITER_PID" 2>/dev/null || { cat "$TMPDIR/writer" >&2; WRITER_PID=; fail "toa-writer $* exited"; }
-		_i=$((_i + 1))
-		[ $_i -lt 100 ] || fail "toa-writer $* not ready after 10s"
-		sleep 0.1
-	done
-}
-
-# writer_stop: detach; its counters are then read with wstat NAME
-writer_stop() {
-	kill -TERM "$WRITER_PID"
-	wait "$WRITER_PID" || { cat "$TMPDIR/writer" >&2; fail "toa-writer did not stop cleanly"; }
-	WRITER_PID=
-	grep -q '^done$' "$TMPDIR/writer" || fail "toa-writer printed no counters: $(cat "$TMPDIR/writer")"
-	log "writer: $(grep '^stat' "$TMPDIR/writer" | cut -d' ' -f2- | tr '\n' ' ')"
-}
-wstat() {
-	awk -v n="$1" '$1 == "stat" && $2 == n { print $3 }' "$TMPDIR/writer"
-}
 
 # fetch URL: curl from the client's cgroup and namespace; prints the
 # access-log line nginx wrote for it
 fetch() {
 	_n=$(cat "$NGINX_LOG" 2>/dev/null | wc -l)
-	_body=$(sh -c "echo \$\$ >'$CG/cgroup.procs' && exec ip netns exec $CLI curl -g -sS --max-time 90 '$1'") ||
+	_body=$(writer_client curl -g -sS --max-time 90 "$1") ||
 		fail "curl $1 failed"
 	assert_eq "$_body" "hello from the origin" "body of $1"
 	_i=0
@@ -123,15 +67,10 @@ assert_eq "$(wstat written_syn)" 0 "dpvs: options on SYNs"
 # --- where the option was, seen by the server: toa-server's "syn=" is the
 #     SYN's options as the kernel saved them (TCP_SAVE_SYN), "toa=" what
 #     the module read (1349)
-ip netns exec $SRV toa-server --v4 8004 --saved-syn --close-first >"$TMPDIR/ts" 2>&1 &
-TS_PID=$!
-i=0
-until grep -qx ready "$TMPDIR/ts"; do
-	i=$((i + 1)); [ $i -lt 100 ] || fail "toa-server not ready: $(cat "$TMPDIR/ts")"; sleep 0.1
-done
+SERVER_NETNS=$SRV server_start --v4 8004 --saved-syn --close-first
 for m in lvs dpvs; do
 	writer_start $m 198.51.100.11
-	line=$(sh -c "echo \$\$ >'$CG/cgroup.procs' && exec ip netns exec $CLI curl --http0.9 -sS --max-time 60 http://192.0.2.1:8004/") ||
+	line=$(writer_client curl --http0.9 -sS --max-time 60 http://192.0.2.1:8004/) ||
 		fail "curl to toa-server ($m) failed"
 	writer_stop
 	log "$m: $line"
@@ -142,7 +81,7 @@ for m in lvs dpvs; do
 		case $line in *" syn="*fe0810e1c633640b*) fail "dpvs: the option is on the SYN" ;; esac ;;
 	esac
 done
-kill $TS_PID
+server_stop
 
 # --- IPv6 253/20, both modes
 writer_start lvs 2001:db8:c::7
