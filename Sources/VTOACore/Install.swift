@@ -78,29 +78,35 @@ extension Machine {
 
         let file: ModuleFile
         do throws(VTOAError) {
-            if wasAdded {
-                progress("dkms add: skipped, vtoa \(version) is already registered (\(source.directory))")
-            } else {
-                let step = DKMSStep.add(version: version)
-                _ = try dkms.run(step)
-                addedNow = true
-                progress("\(step.commandLine): done (source \(source.directory))")
-            }
-            if wasBuilt && !force {
-                progress("dkms build: skipped, vtoa \(version) is already built for \(release)")
-            } else {
-                let step = DKMSStep.build(version: version, kernel: release, force: wasBuilt)
-                changedKernel = true
-                _ = try dkms.run(step)
-                progress("\(step.commandLine): done")
-            }
-            if wasInstalled && !force {
-                progress("dkms install: skipped, vtoa \(version) is already installed for \(release)")
-            } else {
-                let step = DKMSStep.install(version: version, kernel: release, force: wasInstalled)
-                changedKernel = true
-                _ = try dkms.run(step)
-                progress("\(step.commandLine): done")
+            // Each step: the command, why it is skipped (nil: run it), and
+            // what its "done" line adds.
+            let steps: [(step: DKMSStep, skipped: String?, note: String)] = [
+                (.add(version: version),
+                 wasAdded ? "vtoa \(version) is already registered (\(source.directory))" : nil,
+                 " (source \(source.directory))"),
+                (.build(version: version, kernel: release, force: wasBuilt),
+                 wasBuilt && !force ? "vtoa \(version) is already built for \(release)" : nil,
+                 ""),
+                (.install(version: version, kernel: release, force: wasInstalled),
+                 wasInstalled && !force ? "vtoa \(version) is already installed for \(release)" : nil,
+                 ""),
+            ]
+            for (step, skipped, note) in steps {
+                if let skipped {
+                    progress("dkms \(step.arguments()[0]): skipped, \(skipped)")
+                    continue
+                }
+                // For undo(): an add counts once it has succeeded (a failed
+                // add registered nothing); a build or install counts as soon
+                // as it starts (a failed one can leave this kernel's tree).
+                if case .add = step {
+                    _ = try dkms.run(step)
+                    addedNow = true
+                } else {
+                    changedKernel = true
+                    _ = try dkms.run(step)
+                }
+                progress("\(step.commandLine): done\(note)")
             }
             let mc = try modulesForKernel(release).get()
             guard let found = try mc.moduleFile(moduleName) else {

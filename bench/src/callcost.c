@@ -42,25 +42,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench.h"
+
 #define SO_GET_ADDR 1348	/* VTOA_SO_GET_ADDR */
 
 static int batches = 5;
 static double batch_ms = 150;
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
 
 /* one batch of n calls; returns elapsed ns; *err = errno of the last failure */
 static uint64_t run_batch(int fd, int which, long n, int *err)

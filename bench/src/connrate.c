@@ -29,18 +29,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench.h"
+
 static struct sockaddr_in addr;
 static int lfd = -1;
 static atomic_bool stop;
 static atomic_ulong done_cycles, errors, accepted;
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
 
 static void sleep_ns(uint64_t ns)
 {
