@@ -4,12 +4,16 @@
 # balancer attaches: !, its id); clean again after each is removed. Also:
 # whose rewrite getpeername() returns with such a program attached (vtoa's,
 # getsockopt 1348 unaffected), ipv6_kind254 from the config on load and
-# reload, and, once the module counts toa_kind254_len20, doctor's hint.
+# reload, and, once the module counts toa_kind254_len20, doctor's hint;
+# kprobes switched off; and a kernel that ships its own vtoa (a stand-in
+# under kernel/net/vtoa/): which one is loaded, which one libkmod finds.
 . "$VTOA_LIB"
 command -v vtoa >/dev/null || fail "vtoa (the Swift tool) is not in the payload's bin/"
 command -v bpf-getpeername >/dev/null || fail "bpf-getpeername is not in the payload's bin/"
 TOA_KO=$(dirname "$(command -v bpf-getpeername)")/toa.ko
 [ -f "$TOA_KO" ] || fail "$TOA_KO missing (make -C tests/vm/src builds it against the guest's headers)"
+KVTOA_KO=$(dirname "$TOA_KO")/kernel-vtoa.ko
+[ -f "$KVTOA_KO" ] || fail "$KVTOA_KO missing (make -C tests/vm/src builds it against the guest's headers)"
 
 rel=$(uname -r)
 mkdir -p "/lib/modules/$rel/updates/dkms" /etc/vtoa
@@ -22,9 +26,16 @@ if ! awk '$2 == "/sys/fs/cgroup" && $3 == "cgroup2" { f = 1 } END { exit !f }' /
 	mount -t cgroup2 cgroup2 /sys/fs/cgroup || fail "cannot mount cgroup2 on /sys/fs/cgroup"
 	mounted_cg=1
 fi
+KDIR_VTOA=/lib/modules/$rel/kernel/net/vtoa
 cleanup() {
 	bpf-getpeername detach >/dev/null 2>&1
 	grep -q '^toa ' /proc/modules && rmmod toa
+	if [ -d "$KDIR_VTOA" ]; then
+		vtoa_unload
+		rm -rf "$KDIR_VTOA"
+		[ -f "/lib/modules/$rel/updates/dkms/vtoa.ko" ] || cp "$VTOA_KO" "/lib/modules/$rel/updates/dkms/vtoa.ko"
+		depmod -a "$rel"
+	fi
 	[ -z "$mounted_cg" ] || umount /sys/fs/cgroup
 	server_stop
 }
@@ -123,3 +134,33 @@ echo 1 >/sys/kernel/debug/kprobes/enabled || fail "cannot switch kprobes back on
 assert_match "$out" "^✘ kprobes are switched off \(/sys/kernel/debug/kprobes/enabled is 0\): vtoa is loaded but sees no TOA$" "doctor names kprobes switched off"
 assert_match "$out" "→ echo 1 > /sys/kernel/debug/kprobes/enabled$" "its remedy"
 clean "after kprobes switched on again"
+
+# 5. a kernel that ships its own vtoa (Alibaba Cloud Linux 3:
+#    kernel/net/vtoa/vtoa.ko); the stand-in is an empty module named vtoa
+ours=/lib/modules/$rel/updates/dkms/vtoa.ko
+mkdir -p "$KDIR_VTOA" && cp "$KVTOA_KO" "$KDIR_VTOA/vtoa.ko" && depmod -a "$rel" ||
+	fail "cannot install the kernel-vtoa stand-in"
+doctor 0
+assert_match "$out" "^✔ the kernel ships its own vtoa \($KDIR_VTOA/vtoa.ko\); the loaded one is this package's$" "doctor: ours loaded"
+# the kernel's loaded instead of ours (as after a boot that loads it)
+r=$(vtoa unload 2>&1) || fail "vtoa unload: $r"
+insmod "$KDIR_VTOA/vtoa.ko" || fail "insmod the kernel-vtoa stand-in"
+doctor 1
+log "$out"
+assert_match "$out" "^✘ the loaded vtoa is the kernel's own \($KDIR_VTOA/vtoa.ko\), not this package's" "doctor: the kernel's loaded"
+assert_match "$out" "→ run 'vtoa unload' then 'vtoa load' \(this package's vtoa is in updates/, which depmod prefers\)" "its remedy"
+# the remedy works: ours is what 'vtoa load' loads
+r=$(vtoa unload 2>&1 && vtoa load 2>&1) || fail "vtoa unload; vtoa load: $r"
+[ -e /sys/module/vtoa/parameters/trusted_sources ] || fail "vtoa load loaded the kernel's vtoa, not ours"
+doctor 0
+assert_match "$out" "^✔ the kernel ships its own vtoa .*; the loaded one is this package's$" "doctor after the remedy"
+# without ours in updates/, libkmod resolves vtoa to the kernel's
+r=$(vtoa unload 2>&1) || fail "vtoa unload: $r"
+mv "$ours" "$ours.away" && depmod -a "$rel" || fail "cannot move $ours away"
+doctor 1
+log "$out"
+assert_match "$out" "^✘ the kernel ships its own vtoa and libkmod resolves 'vtoa' to it \($KDIR_VTOA/vtoa.ko\)" "doctor: libkmod finds the kernel's"
+assert_match "$out" "→ run 'vtoa install' \(DKMS installs this package's vtoa into updates/" "its remedy"
+mv "$ours.away" "$ours" && rm -rf "$KDIR_VTOA" && depmod -a "$rel" || fail "cannot restore $ours"
+r=$(vtoa load 2>&1) || fail "vtoa load: $r"
+clean "after the kernel's vtoa is gone"
