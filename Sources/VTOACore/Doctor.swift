@@ -243,6 +243,7 @@ extension Machine {
                 checks.append(Check("counters", .warn, "TOA options were ignored: \(bad.joined(separator: ", "))",
                                     remedy: "malformed: check the proxy's TOA settings; untrusted: add the proxy's ranges to trusted_sources (or someone is spoofing)"))
             }
+            checks.append(lostCheck(stats))
             if let c = kind254Check(stats) { checks.append(c) }
         } else {
             checks.append(Check("counters", .skip, "no counters (\(VTOAStats.path) not available: module not loaded)"))
@@ -371,6 +372,32 @@ extension Machine {
 
     /// IPv6 TOAs sent as kind 254 length 20 (dpvs-style proxies) while
     /// ipv6_kind254 is off: counted in toa_kind254_len20 (newer modules).
+    /// Connections that came with a believed TOA and still showed their
+    /// applications the proxy's address: the table was full (max_entries),
+    /// no memory for the entry, or the kernel skipped one of vtoa's probes.
+    func lostCheck(_ stats: VTOAStats) -> Check {
+        let cap = stats["toa_over_cap"] ?? 0, nomem = stats["toa_alloc_fail"] ?? 0, missed = stats["probe_missed"] ?? 0
+        if cap == 0 && nomem == 0 && missed == 0 {
+            return Check("lost", .ok, "no TOA lost (toa_over_cap, toa_alloc_fail and probe_missed are 0)")
+        }
+        var what: [String] = [], fix: [String] = []
+        if cap > 0 {
+            let max = facts.readFile(parametersDirectory + "/max_entries")?.trimmingCharacters(in: .whitespacesAndNewlines)
+            what.append("toa_over_cap=\(cap) (max_entries\(max.map { " = \($0)" } ?? "") open TOA connections reached)")
+            fix.append("raise max_entries in \(configPath), then 'vtoa reload'")
+        }
+        if nomem > 0 {
+            what.append("toa_alloc_fail=\(nomem) (no memory for the entry)")
+            fix.append("the machine ran short of memory: free some, or raise vm.min_free_kbytes")
+        }
+        if missed > 0 {
+            what.append("probe_missed=\(missed) (the kernel skipped vtoa's probes)")
+            fix.append("stop other kprobe users (perf probe, bpftrace, SystemTap, tracing agents) while vtoa serves traffic")
+        }
+        return Check("lost", .warn, "connections with a TOA got the proxy's address: " + what.joined(separator: ", "),
+                     remedy: fix.joined(separator: "; "))
+    }
+
     func kind254Check(_ stats: VTOAStats) -> Check? {
         guard let n = stats["toa_kind254_len20"], n > 0 else { return nil }
         let param = facts.readFile(parametersDirectory + "/ipv6_kind254").map { ModuleParameters.boolValue($0.trimmingCharacters(in: .whitespacesAndNewlines)) } ?? nil

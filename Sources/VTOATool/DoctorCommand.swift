@@ -10,7 +10,8 @@ struct DoctorCommand: ParsableCommand {
         then what fights the module: another TOA module loaded (toa, tcp_toa, ...), a kernel that ships \
         its own vtoa (kernel/net/vtoa) and which one is loaded, cgroup eBPF programs on getpeername4/6 \
         (BPF_PROG_QUERY on the cgroup v2 root, as Cilium's socket load balancer attaches); then the \
-        service, trusted_sources and the counters (kind 254 length 20 IPv6 TOAs while ipv6_kind254 is off).
+        service, trusted_sources and the counters (TOAs ignored; TOAs lost to a full table, memory or a \
+        missed probe; kind 254 length 20 IPv6 TOAs while ipv6_kind254 is off).
         Each line is ✔ ok, ✘ problem (exit 1), ! warning or - skipped with the reason.
         """)
 

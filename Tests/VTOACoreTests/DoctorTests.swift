@@ -13,7 +13,7 @@ import Testing
         #expect(r.text.hasSuffix("no problems found\n"))
         #expect(r.checks.map(\.id) == ["kernel", "module-loaded", "module-file", "dkms", "headers", "kprobes",
                                         "kprobes-enabled", "ftrace-enabled", "signing", "conflict", "kernel-vtoa", "bpf-getpeername", "service", "trusted-sources",
-                                        "counters"])
+                                        "counters", "lost"])
     }
 
     @Test func everyNonOkCheckHasARemedy() throws {
@@ -77,6 +77,36 @@ import Testing
         let c = try check(w.machine.doctor(), "counters")
         #expect(c.status == .warn)
         #expect(c.summary.contains("toa_malformed=4"))
+    }
+
+    @Test func nothingLost() throws {
+        let c = try check(World.healthy().machine.doctor(), "lost")
+        #expect(c.status == .ok)
+        #expect(c.summary == "no TOA lost (toa_over_cap, toa_alloc_fail and probe_missed are 0)")
+    }
+
+    @Test func overCapNamesMaxEntriesAndTheConfig() throws {
+        let w = World.healthy()
+        w.facts.files["/proc/net/vtoa_stats"] = "toa_over_cap 7\ntoa_alloc_fail 0\nprobe_missed 0\n"
+        let r = w.machine.doctor()
+        let c = try check(r, "lost")
+        #expect(c.status == .warn)
+        #expect(c.summary == "connections with a TOA got the proxy's address: toa_over_cap=7 (max_entries = 1048576 open TOA connections reached)")
+        #expect(c.remedy == "raise max_entries in /etc/vtoa/vtoa.conf, then 'vtoa reload'")
+        #expect(r.exitCode == 0)
+    }
+
+    @Test func everyLossHasItsRemedy() throws {
+        let w = World.healthy()
+        w.facts.files["/proc/net/vtoa_stats"] = "toa_over_cap 0\ntoa_alloc_fail 2\nprobe_missed 5\n"
+        let c = try check(w.machine.doctor(), "lost")
+        #expect(c.status == .warn)
+        #expect(c.summary.contains("toa_alloc_fail=2"))
+        #expect(c.summary.contains("probe_missed=5"))
+        #expect(!c.summary.contains("toa_over_cap"))
+        #expect(c.remedy?.contains("vm.min_free_kbytes") == true)
+        #expect(c.remedy?.contains("kprobe users") == true)
+        #expect(c.remedy?.contains("\n") == false)
     }
 
     @Test func vermagicMismatch() throws {

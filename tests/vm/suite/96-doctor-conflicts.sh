@@ -5,8 +5,9 @@
 # whose rewrite getpeername() returns with such a program attached (vtoa's,
 # getsockopt 1348 unaffected), ipv6_kind254 from the config on load and
 # reload, and, once the module counts toa_kind254_len20, doctor's hint;
-# kprobes switched off; and a kernel that ships its own vtoa (a stand-in
-# under kernel/net/vtoa/): which one is loaded, which one libkmod finds.
+# kprobes switched off; a kernel that ships its own vtoa (a stand-in
+# under kernel/net/vtoa/): which one is loaded, which one libkmod finds;
+# and TOA connections lost to a full table (max_entries).
 . "$VTOA_LIB"
 command -v vtoa >/dev/null || fail "vtoa (the Swift tool) is not in the payload's bin/"
 command -v bpf-getpeername >/dev/null || fail "bpf-getpeername is not in the payload's bin/"
@@ -53,6 +54,7 @@ clean() {
 	assert_match "$out" "^✔ no other TOA module loaded$" "$1: conflict"
 	assert_match "$out" "^✔ the kernel ships no vtoa module of its own$" "$1: kernel-vtoa"
 	assert_match "$out" "^✔ no cgroup eBPF program rewrites getpeername\(\) \(/sys/fs/cgroup: getpeername4, getpeername6\)$" "$1: bpf"
+	assert_match "$out" "^✔ no TOA lost \(toa_over_cap, toa_alloc_fail and probe_missed are 0\)$" "$1: lost"
 	if printf '%s\n' "$out" | grep -q '^✘'; then fail "$1: a ✘ line: $out"; fi
 }
 
@@ -164,3 +166,21 @@ assert_match "$out" "→ run 'vtoa install' \(DKMS installs this package's vtoa 
 mv "$ours.away" "$ours" && rm -rf "$KDIR_VTOA" && depmod -a "$rel" || fail "cannot restore $ours"
 r=$(vtoa load 2>&1) || fail "vtoa load: $r"
 clean "after the kernel's vtoa is gone"
+
+# 6. the table full: max_entries = 1, two TOA connections kept open; the
+#    second one's application sees the proxy
+peer_setup
+server_start --v4 8098
+param max_entries 1
+for p in 49611 49612; do
+	toa-peer conn --src 192.0.2.2 --dst 192.0.2.1:8098 --sport $p --ack-opt "fe08 10e1 c6336407" --close keep >/dev/null ||
+		fail "TOA connection from port $p failed"
+done
+assert_eq "$(stat toa_over_cap)" 1 "toa_over_cap"
+doctor 0
+log "$out"
+assert_match "$out" "^! connections with a TOA got the proxy's address: toa_over_cap=1 \(max_entries = 1 open TOA connections reached\)$" "doctor: lost to the cap"
+assert_match "$out" "→ raise max_entries in /etc/vtoa/vtoa.conf, then 'vtoa reload'$" "its remedy"
+server_stop
+r=$(vtoa unload 2>&1 && vtoa load 2>&1) || fail "vtoa unload; vtoa load: $r"
+clean "after a fresh load"
