@@ -66,7 +66,9 @@ extension Machine {
         return nil
     }
 
-    public func doctor() -> DoctorReport {
+    /// `endToEnd`: when given (the tool passes `runHandshakeInPrivateNamespace`),
+    /// the last check runs `vtoa selftest`'s handshake with it.
+    public func doctor(endToEnd: ((SelftestSetup) throws(VTOAError) -> HandshakeRecord)? = nil) -> DoctorReport {
         var checks: [Check] = []
         let release = facts.kernelRelease()
 
@@ -248,6 +250,7 @@ extension Machine {
         } else {
             checks.append(Check("counters", .skip, "no counters (\(VTOAStats.path) not available: module not loaded)"))
         }
+        if let endToEnd { checks.append(endToEndCheck(loaded: report.loaded, handshake: endToEnd)) }
         return DoctorReport(checks: checks)
     }
 
@@ -372,6 +375,27 @@ extension Machine {
 
     /// IPv6 TOAs sent as kind 254 length 20 (dpvs-style proxies) while
     /// ipv6_kind254 is off: counted in toa_kind254_len20 (newer modules).
+    /// The whole path once, as `vtoa selftest` runs it: a crafted handshake
+    /// with a TOA over a TUN device in a private network namespace, and what
+    /// getsockopt 1348/1349 and getpeername() answer on the accepted socket.
+    func endToEndCheck(loaded: Bool, handshake: (SelftestSetup) throws(VTOAError) -> HandshakeRecord) -> Check {
+        let id = "end-to-end"
+        guard loaded else { return Check(id, .skip, "end-to-end test not run: the module is not loaded") }
+        guard facts.effectiveUID() == 0 else { return Check(id, .skip, "end-to-end test not run: it needs root (a TUN device in a private network namespace)") }
+        do throws(VTOAError) {
+            let r = try selftest(handshake: handshake)
+            if r.passed {
+                return Check(id, .ok, "end to end: a crafted TOA connection in a private network namespace gets what this configuration should give (vtoa selftest)")
+            }
+            let why = r.lines.filter { $0.hasPrefix("  ✘ ") || $0.hasPrefix("  handshake: ") }
+                .map { $0.trimmingCharacters(in: .whitespaces) }.joined(separator: "; ")
+            return Check(id, .fail, "end to end: a crafted TOA connection does not get the client's address" + (why.isEmpty ? "" : " (\(why))"),
+                         remedy: "fix what the lines above flag, then run 'vtoa selftest' to see the packets and every answer")
+        } catch {
+            return Check(id, .skip, "end-to-end test not run: \(error.message)")
+        }
+    }
+
     /// Connections that came with a believed TOA and still showed their
     /// applications the proxy's address: the table was full (max_entries),
     /// no memory for the entry, or the kernel skipped one of vtoa's probes.

@@ -287,7 +287,14 @@ private func handshakeInThisThread(_ s: SelftestSetup) throws(VTOAError) -> Hand
     }
     let conn = accept(listener, nil, nil)
     if conn < 0 { throw .selftestCannotRun(step: "accept the connection", reason: errText(-errno)) }
-    defer { close(conn) }
+    defer {
+        // close with a RST (SO_LINGER 0): the socket, and vtoa's entry for
+        // it, go now instead of lingering in FIN-WAIT until the namespace
+        // is dismantled (each `vtoa doctor` runs this)
+        var lg = linger(l_onoff: 1, l_linger: 0)
+        _ = setsockopt(conn, SOL_SOCKET, SO_LINGER, &lg, socklen_t(MemoryLayout<linger>.size))
+        close(conn)
+    }
     rec.getsockoptAddr = addressOption(conn, 1348)
     rec.getsockoptTOA = addressOption(conn, 1349)
     var ss = sockaddr_storage()

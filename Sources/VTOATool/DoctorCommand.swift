@@ -11,7 +11,9 @@ struct DoctorCommand: ParsableCommand {
         its own vtoa (kernel/net/vtoa) and which one is loaded, cgroup eBPF programs on getpeername4/6 \
         (BPF_PROG_QUERY on the cgroup v2 root, as Cilium's socket load balancer attaches); then the \
         service, trusted_sources and the counters (TOAs ignored; TOAs lost to a full table, memory or a \
-        missed probe; kind 254 length 20 IPv6 TOAs while ipv6_kind254 is off).
+        missed probe; kind 254 length 20 IPv6 TOAs while ipv6_kind254 is off); last, as root with the \
+        module loaded, the end-to-end test of 'vtoa selftest' (a crafted TOA connection in a private \
+        network namespace).
         Each line is ✔ ok, ✘ problem (exit 1), ! warning or - skipped with the reason.
         """)
 
@@ -21,7 +23,7 @@ struct DoctorCommand: ParsableCommand {
     @OptionGroup var common: CommonOptions
 
     func run() throws {
-        let report = common.host().doctor()
+        let report = common.host().doctor(endToEnd: runHandshakeInPrivateNamespace)
         out(json ? report.json.render() + "\n" : report.text)
         if report.exitCode != 0 { throw ExitCode(report.exitCode) }
     }

@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import Testing
 @testable import VTOACore
 
@@ -107,6 +110,50 @@ import Testing
         #expect(c.remedy?.contains("vm.min_free_kbytes") == true)
         #expect(c.remedy?.contains("kprobe users") == true)
         #expect(c.remedy?.contains("\n") == false)
+    }
+
+    /// A handshake record that gives `answers` (what the machine expects, or not).
+    func handshake(_ e: SelftestExpectation, broken: Bool = false) -> (SelftestSetup) throws(VTOAError) -> HandshakeRecord {
+        { s throws(VTOAError) in
+            var r = HandshakeRecord()
+            r.sent = [TCPPacket(source: s.proxy, destination: s.server, seq: 1, ack: 0, flags: [.syn])]
+            r.received = TCPPacket(source: s.server, destination: s.proxy, seq: 9, ack: 2, flags: [.syn, .ack])
+            r.getsockoptAddr = e.getsockoptAddr
+            r.getsockoptTOA = e.getsockoptTOA
+            r.getpeername = broken ? .error(ENOTCONN) : e.getpeername
+            return r
+        }
+    }
+
+    @Test func endToEndPasses() throws {
+        let w = World.healthy()
+        let r = w.machine.doctor(endToEnd: handshake(try w.machine.selftestExpectation()))
+        #expect(r.exitCode == 0)
+        #expect(r.checks.last?.id == "end-to-end")
+        #expect(try check(r, "end-to-end").status == .ok)
+    }
+
+    @Test func endToEndFailureNamesTheWrongAnswer() throws {
+        let w = World.healthy()
+        let r = w.machine.doctor(endToEnd: handshake(try w.machine.selftestExpectation(), broken: true))
+        let c = try check(r, "end-to-end")
+        #expect(r.exitCode == 1)
+        #expect(c.status == .fail)
+        #expect(c.summary.contains("✘ getpeername()"), "\(c.summary)")
+        #expect(c.summary.contains("expected \(try w.machine.selftestExpectation().getpeername)"), "\(c.summary)")
+        #expect(c.remedy?.contains("vtoa selftest") == true)
+    }
+
+    @Test func endToEndNeedsRootAndTheModule() throws {
+        let w = World.healthy()
+        w.facts.euid = 1000
+        var ran = false
+        let probe: (SelftestSetup) throws(VTOAError) -> HandshakeRecord = { _ throws(VTOAError) in ran = true; return HandshakeRecord() }
+        #expect(try check(w.machine.doctor(endToEnd: probe), "end-to-end").status == .skip)
+        let empty = World()
+        #expect(try check(empty.machine.doctor(endToEnd: probe), "end-to-end").summary.contains("not loaded"))
+        #expect(!ran)
+        #expect(!World.healthy().machine.doctor().checks.contains { $0.id == "end-to-end" })
     }
 
     @Test func vermagicMismatch() throws {
