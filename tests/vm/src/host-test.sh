@@ -321,6 +321,9 @@ check "toa-writer: unknown --mode is a usage error (exit 2)" eval '[ $RC = 2 ] &
 "$WRITER" --cgroup "$WCG" --mode lvs --addr 198.51.100.7 --kind 253 --port 1 >"$TMP/last" 2>&1
 RC=$?
 check "toa-writer: IPv4 with --kind 253 is a usage error (exit 2)" eval '[ $RC = 2 ] && grep -q "IPv4 TOA is kind 254" "$TMP/last"'
+"$WRITER" --cgroup "$WCG" --mode lvs --addr 2001:db8:c::7 --kind 25x --port 1 >"$TMP/last" 2>&1
+RC=$?
+check "toa-writer: --kind 25x is a usage error (exit 2)" eval '[ $RC = 2 ] && grep -q "^toa-writer: --kind wants a number from 253 to 254, got .25x.$" "$TMP/last"'
 "$WRITER" --cgroup "$TMP/nonexistent" --mode lvs --addr 198.51.100.7 --port 1 >"$TMP/last" 2>&1
 RC=$?
 check "toa-writer: a missing cgroup fails with one line (exit 1)" eval '[ $RC = 1 ] && [ "$(wc -l <"$TMP/last")" = 1 ]'

@@ -69,6 +69,20 @@ static void die(int code, const char *fmt, ...)
 	exit(code);
 }
 
+/* a whole decimal number in [lo, hi], else a usage error naming OPT */
+static long number(const char *opt, const char *s, long lo, long hi)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || end == s || *end || v < lo || v > hi)
+		die(2, "%s wants a number from %ld to %ld, got '%s'", opt, lo,
+		    hi, s);
+	return v;
+}
+
 static int quiet_libbpf(enum libbpf_print_level level, const char *fmt,
 			va_list ap)
 {
@@ -101,9 +115,9 @@ int main(int argc, char **argv)
 		else if (!strcmp(a, "--addr"))
 			addr = argv[++i];
 		else if (!strcmp(a, "--port"))
-			port = strtol(argv[++i], NULL, 10);
+			port = number(a, argv[++i], 1, 65535);
 		else if (!strcmp(a, "--kind"))
-			kind = strtol(argv[++i], NULL, 10);
+			kind = number(a, argv[++i], 253, 254);
 		else
 			die(2, "unknown argument '%s'", a);
 	}
@@ -117,8 +131,6 @@ int main(int argc, char **argv)
 		c.mode = TW_MODE_ALL;
 	else
 		die(2, "--mode '%s': want lvs, dpvs or all", mode);
-	if (port < 1 || port > 65535)
-		die(2, "--port wants 1-65535");
 	c.port[0] = port >> 8;
 	c.port[1] = port & 0xff;
 	if (inet_pton(AF_INET, addr, c.addr) == 1) {
@@ -127,8 +139,6 @@ int main(int argc, char **argv)
 		c.kind = 254;
 		c.len = 8;
 	} else if (inet_pton(AF_INET6, addr, c.addr) == 1) {
-		if (kind && kind != 253 && kind != 254)
-			die(2, "an IPv6 TOA is kind 253 or 254 (got --kind %ld)", kind);
 		c.kind = kind ? kind : 253;
 		c.len = 20;
 	} else {
