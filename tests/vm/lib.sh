@@ -7,7 +7,8 @@
 #   vtoa_load [PARAM=VAL ...]    insmod the module under test with params
 #   vtoa_unload                  rmmod it (retries while busy)
 #   vtoa_loaded                  true if the module is loaded
-#   stat NAME                    print the counter NAME from /proc/net/vtoa_stats
+#   stat NAME [NETNS]            print the counter NAME from /proc/net/vtoa_stats
+#                                (as network namespace NETNS sees it)
 #   param NAME [VALUE]           read (print) or write (like echo: VALUE + newline)
 #                                /sys/module/vtoa/parameters/NAME
 #   peer_setup                   "toa-peer setup" (once per boot)
@@ -29,6 +30,8 @@
 #   writer_client CMD [ARG...]   run CMD in the client's cgroup and namespace
 #   writer_start MODE ADDR [KIND]  attach toa-writer to $WRITER_CG (port 4321)
 #   writer_stop                  detach it; then wstat NAME prints its counter NAME
+#   writer_loss PERCENT          netem packet loss on the client's link
+#   writer_retrans               the client namespace's TCP RetransSegs
 
 VTOA=${VTOA:-/vtoa}
 VTOA_KMOD_NAME=${VTOA_KMOD_NAME:-vtoa}
@@ -80,8 +83,8 @@ vtoa_unload() {
 
 stat() {
     [ -r "$VTOA_STATS" ] || fail "$VTOA_STATS not readable (module loaded?)"
-    awk -v n="$1" '$1 == n { print $2; found = 1; exit } END { exit !found }' "$VTOA_STATS" \
-        || fail "no counter '$1' in $VTOA_STATS"
+    ${2:+ip netns exec "$2"} awk -v n="$1" '$1 == n { print $2; found = 1; exit } END { exit !found }' "$VTOA_STATS" \
+        || fail "no counter '$1' in $VTOA_STATS${2:+ of network namespace $2}"
 }
 
 param() {
@@ -101,27 +104,35 @@ peer_setup() {
     : >/run/vtoa-peer-setup.done
 }
 
+# wait_ready FILE PID ERE WHAT: wait up to 10 s for a line matching ERE in
+# FILE, written by process PID (a child of this shell, so it is reaped and
+# seen to exit); the line goes to $READY_LINE; fails (FILE on stderr) if PID
+# exits first or time runs out
+READY_LINE=
+wait_ready() {
+    _i=0
+    until READY_LINE=$(grep -m1 -E "$3" "$1" 2>/dev/null); do
+        if ! kill -0 "$2" 2>/dev/null; then
+            cat "$1" >&2
+            fail "$4 exited before 'ready'"
+        fi
+        _i=$((_i + 1))
+        if [ $_i -ge 100 ]; then
+            cat "$1" >&2
+            fail "$4 not ready after 10s"
+        fi
+        sleep 0.1
+    done
+}
+
 server_start() {
     command -v toa-server >/dev/null || fail "toa-server not in payload bin/"
     [ -z "$SERVER_PID" ] || server_stop
     SERVER_OUT=$(mktemp "${TMPDIR:-/tmp}/toa-server.XXXXXX")
     ${SERVER_NETNS:+ip netns exec "$SERVER_NETNS"} toa-server "$@" >"$SERVER_OUT" 2>&1 &
     SERVER_PID=$!
-    _i=0
-    while :; do
-        SERVER_READY=$(grep -m1 -E '(^|[^[:alnum:]_])ready([^[:alnum:]_]|$)' "$SERVER_OUT" 2>/dev/null) && break
-        if ! kill -0 "$SERVER_PID" 2>/dev/null; then
-            cat "$SERVER_OUT" >&2
-            SERVER_PID=
-            fail "toa-server $* exited before 'ready'"
-        fi
-        _i=$((_i + 1))
-        if [ $_i -ge 100 ]; then
-            cat "$SERVER_OUT" >&2
-            fail "toa-server $* not ready after 10s"
-        fi
-        sleep 0.1
-    done
+    wait_ready "$SERVER_OUT" "$SERVER_PID" '(^|[^[:alnum:]_])ready([^[:alnum:]_]|$)' "toa-server $*"
+    SERVER_READY=$READY_LINE
     trap vtoa_cleanup EXIT
     return 0
 }
@@ -207,13 +218,7 @@ writer_client() {
 writer_start() {
     toa-writer --cgroup "$WRITER_CG" --mode "$1" --addr "$2" --port 4321 ${3:+--kind "$3"} >"$TMPDIR/writer" 2>&1 &
     WRITER_PID=$!
-    _i=0
-    until grep -q '^ready' "$TMPDIR/writer"; do
-        kill -0 "$WRITER_PID" 2>/dev/null || { cat "$TMPDIR/writer" >&2; WRITER_PID=; fail "toa-writer $* exited"; }
-        _i=$((_i + 1))
-        [ $_i -lt 100 ] || fail "toa-writer $* not ready after 10s"
-        sleep 0.1
-    done
+    wait_ready "$TMPDIR/writer" "$WRITER_PID" '^ready' "toa-writer $*"
 }
 
 writer_stop() {
@@ -222,6 +227,17 @@ writer_stop() {
     WRITER_PID=
     grep -q '^done$' "$TMPDIR/writer" || fail "toa-writer printed no counters: $(cat "$TMPDIR/writer")"
     log "writer: $(grep '^stat' "$TMPDIR/writer" | cut -d' ' -f2- | tr '\n' ' ')"
+}
+
+# writer_loss PERCENT: netem loss on the client's link (its egress)
+writer_loss() {
+    ip netns exec $WRITER_CLI tc qdisc add dev cli0 root netem loss "$1%" || fail "tc netem not available"
+}
+
+# writer_retrans: the client namespace's TCP RetransSegs (/proc/net/snmp)
+writer_retrans() {
+    ip netns exec $WRITER_CLI awk '$1 == "Tcp:" && !h { for (i = 1; i <= NF; i++) c[$i] = i; h = 1; next }
+        $1 == "Tcp:" { print $c["RetransSegs"] }' /proc/net/snmp
 }
 
 wstat() {

@@ -66,12 +66,8 @@ assert_match "$LINE" ' toa=6/\[2001:db8:c::7\]:4321 ' "dpvs v6 254/20 with ipv6_
 param ipv6_kind254 0
 
 # --- 30% loss on the client's link: retransmitted SYNs, ACKs, requests
-ip netns exec $WRITER_CLI tc qdisc add dev cli0 root netem loss 30% || fail "tc netem not available"
-retrans() {
-	ip netns exec $WRITER_CLI awk '$1 == "Tcp:" && !h { for (i = 1; i <= NF; i++) c[$i] = i; h = 1; next }
-		$1 == "Tcp:" { print $c["RetransSegs"] }' /proc/net/snmp
-}
-r0=$(retrans)
+writer_loss 30
+r0=$(writer_retrans)
 i=0
 while [ $i -lt 5 ]; do
 	try lvs 198.51.100.7 "" $V4
@@ -80,6 +76,6 @@ while [ $i -lt 5 ]; do
 	assert_match "$LINE" ' toa=6/\[2001:db8:c::7\]:4321 ' "dpvs v6 with loss, $i"
 	i=$((i + 1))
 done
-r1=$(retrans)
+r1=$(writer_retrans)
 log "client retransmissions under loss: $((r1 - r0))"
 [ $((r1 - r0)) -gt 0 ] || fail "30% loss caused no retransmission (netem not applied?)"
