@@ -112,16 +112,10 @@ import Testing
         #expect(c.remedy?.contains("\n") == false)
     }
 
-    /// A handshake record that gives `answers` (what the machine expects, or not).
+    /// A handshake whose answers are what `e` expects (getpeername() wrong when broken).
     func handshake(_ e: SelftestExpectation, broken: Bool = false) -> (SelftestSetup) throws(VTOAError) -> HandshakeRecord {
         { s throws(VTOAError) in
-            var r = HandshakeRecord()
-            r.sent = [TCPPacket(source: s.proxy, destination: s.server, seq: 1, ack: 0, flags: [.syn])]
-            r.received = TCPPacket(source: s.server, destination: s.proxy, seq: 9, ack: 2, flags: [.syn, .ack])
-            r.getsockoptAddr = e.getsockoptAddr
-            r.getsockoptTOA = e.getsockoptTOA
-            r.getpeername = broken ? .error(ENOTCONN) : e.getpeername
-            return r
+            .answered(s, addr: e.getsockoptAddr, toa: e.getsockoptTOA, peer: broken ? .error(ENOTCONN) : e.getpeername)
         }
     }
 

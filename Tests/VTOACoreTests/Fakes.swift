@@ -182,3 +182,17 @@ struct World {
         return w
     }
 }
+
+extension HandshakeRecord {
+    /// A completed crafted handshake (SYN sent, SYN-ACK back) whose accepted
+    /// socket answered 1348, 1349 and getpeername() with these.
+    static func answered(_ s: SelftestSetup, addr: SockResult, toa: SockResult, peer: SockResult) -> HandshakeRecord {
+        var r = HandshakeRecord()
+        r.sent = [TCPPacket(source: s.proxy, destination: s.server, seq: 1, ack: 0, flags: [.syn])]
+        r.received = TCPPacket(source: s.server, destination: s.proxy, seq: 9, ack: 2, flags: [.syn, .ack])
+        r.getsockoptAddr = addr
+        r.getsockoptTOA = toa
+        r.getpeername = peer
+        return r
+    }
+}

@@ -96,13 +96,7 @@ import Testing
     var proxy: SockResult { .address("192.0.2.2:40001") }
 
     func record(_ a: SockResult, _ t: SockResult, _ p: SockResult) -> HandshakeRecord {
-        var r = HandshakeRecord()
-        r.sent = [TCPPacket(source: setup.proxy, destination: setup.server, seq: 1, ack: 0, flags: [.syn])]
-        r.received = TCPPacket(source: setup.server, destination: setup.proxy, seq: 9, ack: 2, flags: [.syn, .ack])
-        r.getsockoptAddr = a
-        r.getsockoptTOA = t
-        r.getpeername = p
-        return r
+        .answered(setup, addr: a, toa: t, peer: p)
     }
 
     @Test func expectationsFromParameters() {
