@@ -4,37 +4,51 @@
  * the kernel's own instrumentation mechanisms, registered by symbol
  * name, which the kernel takes down safely on unregister.
  *
- *  tcp_v4/v6_syn_recv_sock  kretprobe: the entry reads the TOA from the
- *	segment completing the handshake (SYN cookies and Fast Open go
- *	through here too); the return records it for the new child socket.
- *	Only handshakes that carry a believed TOA pay for the return probe.
- *  inet_getname/inet6_getname  kretprobe: for a socket with a TOA, the
- *	return rewrites the peer address of getpeername() and accept().
- *	The return probe is taken only for sockets that have a TOA.
- *  tcp_check_req  kretprobe: the segment completing a Fast Open
- *	handshake, whose child socket already exists (created from the SYN).
- *  inet_sock_destruct  ftrace callback: the socket's memory is going
- *	away, so its entry goes too. ftrace (not a kprobe) because ftrace
- *	recursion protection is per context: a kprobe would be skipped when
- *	a socket is freed in a softirq that interrupted another kprobe
- *	handler, and the entry would outlive its socket.
+ * The handshake is followed by ftrace callbacks at function entry, where
+ * the segment and the (request) socket are both arguments, so no hook
+ * needs a return trampoline:
+ *
+ *  security_inet_conn_request  a SYN created a request socket: a TOA on
+ *	the SYN is kept for it, unless the kernel answers with a SYN cookie
+ *	and keeps nothing (toa_syn_cookie).
+ *  tcp_check_req  a segment for a request socket. A bare ACK that
+ *	TCP_DEFER_ACCEPT will drop: its TOA is kept for the request. The
+ *	segment completing a Fast Open handshake (the child already
+ *	exists): its TOA goes to the child.
+ *  security_inet_csk_clone  the child socket is created from the
+ *	request: a TOA kept for the request moves to the child.
+ *  tcp_child_process  the new child gets the segment that created it
+ *	(the ACK, the first data under TCP_DEFER_ACCEPT, a SYN-cookie ACK):
+ *	its TOA, unless the child already has one.
+ *  tcp_v4/v6_reqsk_destructor  a request socket is freed: its kept TOA,
+ *	if any, never reached a connection (toa_req_dropped: a handshake
+ *	that was abandoned or reset).
+ *  inet_sock_destruct  the socket's memory is going away, so its entry
+ *	goes too.
+ *
+ *  inet_getname/inet6_getname  ftrace callback with IPMODIFY: a
+ *	getpeername()/accept() of a user task on a socket with a TOA is
+ *	redirected to vtoa_getname_toa(); every other call (getsockname(),
+ *	sockets without a TOA) goes on unchanged. Where the redirect is not
+ *	available, a kretprobe whose return half runs only for sockets with
+ *	a TOA.
+ *
+ * ftrace's recursion guard is per context (task, softirq, irq, NMI), so
+ * a callback is skipped only when the same context re-enters it; each
+ * skip is counted in probe_missed.
  */
 #include <linux/kprobes.h>
 #include <linux/ftrace.h>
 #include <linux/sched.h>
 #include <linux/tcp.h>
-#include <linux/if_ether.h>
+#include <linux/percpu.h>
 #include <net/sock.h>
 #include <net/tcp.h>
+#include <net/inet_connection_sock.h>
+#include <net/request_sock.h>
 
 #include "compat.h"
 #include "vtoa.h"
-
-struct vtoa_srs_data {
-	struct vtoa_addr addr;
-	bool *own_req;			/* syn_recv_sock */
-	struct sock *child;		/* tcp_check_req, Fast Open */
-};
 
 struct vtoa_getname_data {
 	struct vtoa_addr addr;
@@ -43,7 +57,13 @@ struct vtoa_getname_data {
 	unsigned short family;
 };
 
-static atomic_long_t vtoa_destruct_missed = ATOMIC_LONG_INIT(0);
+static DEFINE_PER_CPU(unsigned long, vtoa_ftrace_missed);
+
+#ifdef VTOA_FAULT_INJECT
+/* test builds only: forget destructions, as a missed callback would */
+bool vtoa_fault_skip_destruct;
+module_param_named(fault_skip_destruct, vtoa_fault_skip_destruct, bool, 0644);
+#endif
 
 static enum vtoa_parse_result vtoa_skb_parse(const struct sk_buff *skb,
 					     struct vtoa_addr *addr,
@@ -73,11 +93,10 @@ static enum vtoa_parse_result vtoa_skb_parse(const struct sk_buff *skb,
 
 /*
  * Read the TOA of a handshake segment and count what was seen; true when
- * a valid TOA from a trusted source is in *addr. Handshakes without one
- * count in syn_recv_sock_no_toa when count_none is set.
+ * a valid TOA from a trusted source is in *addr.
  */
-static bool vtoa_read_toa(struct net *net, const struct sk_buff *skb,
-			  struct vtoa_addr *addr, bool count_none)
+static bool vtoa_read_toa(const struct net *net, const struct sk_buff *skb,
+			  struct vtoa_addr *addr)
 {
 	struct vtoa_parse_info info;
 	enum vtoa_parse_result r;
@@ -96,9 +115,15 @@ static bool vtoa_read_toa(struct net *net, const struct sk_buff *skb,
 		vtoa_count(net, VTOA_STAT_toa_untrusted, 1);
 		r = VTOA_PARSE_NONE;
 	}
-	if (r != VTOA_PARSE_FOUND && count_none)
-		vtoa_count(net, VTOA_STAT_syn_recv_sock_no_toa, 1);
 	return r == VTOA_PARSE_FOUND;
+}
+
+static void vtoa_count_add_err(const struct net *net, int err)
+{
+	if (err == -ENOSPC)
+		vtoa_count(net, VTOA_STAT_toa_over_cap, 1);
+	else if (err)
+		vtoa_count(net, VTOA_STAT_toa_alloc_fail, 1);
 }
 
 /* A new child socket gets its TOA. */
@@ -111,81 +136,310 @@ static void vtoa_record(struct sock *child, const struct vtoa_addr *addr)
 		vtoa_count(net, VTOA_STAT_syn_recv_sock_toa, 1);
 		vtoa_count(net, addr->family == 4 ? VTOA_STAT_toa_v4 :
 			   VTOA_STAT_toa_v6, 1);
-	} else if (err == -ENOSPC) {
-		vtoa_count(net, VTOA_STAT_toa_over_cap, 1);
-	} else {
-		vtoa_count(net, VTOA_STAT_toa_alloc_fail, 1);
 	}
+	vtoa_count_add_err(net, err);
 }
 
-static int vtoa_srs_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
+/* A request socket keeps the TOA of a segment that created no child. */
+static bool vtoa_keep(const struct request_sock *req, const struct net *net,
+		      const struct vtoa_addr *addr)
 {
-	const struct sock *lsk = (const struct sock *)vtoa_arg(regs, 0);
-	const struct sk_buff *skb = (const struct sk_buff *)vtoa_arg(regs, 1);
-	struct vtoa_srs_data *d = (struct vtoa_srs_data *)ri->data;
+	int err = vtoa_req_add(req, net, addr);
 
-	/* children of kernel sockets are not ours to change */
-	if (!lsk->sk_net_refcnt ||
-	    !vtoa_read_toa(sock_net(lsk), skb, &d->addr, true))
-		return 1;
-	d->own_req = (bool *)vtoa_arg(regs, 5);
-	return 0;
+	vtoa_count_add_err(net, err);
+	return !err;
+}
+
+/* listeners and children of user sockets only: kernel ones are not ours */
+static bool vtoa_user_tcp(const struct sock *sk)
+{
+	return sk->sk_net_refcnt && sk->sk_protocol == IPPROTO_TCP &&
+	       sk->sk_type == SOCK_STREAM;
+}
+
+/* security_inet_conn_request(listener, skb, req) */
+static void vtoa_on_conn_request(VTOA_FTRACE_REGS *fregs)
+{
+	const struct sock *lsk = (const struct sock *)vtoa_ftrace_arg(fregs, 0);
+	const struct sk_buff *skb = (const struct sk_buff *)
+				    vtoa_ftrace_arg(fregs, 1);
+	const struct request_sock *req = (const struct request_sock *)
+					 vtoa_ftrace_arg(fregs, 2);
+	const struct net *net;
+	struct vtoa_addr a;
+
+	/* SYN cookies call it with the ACK: tcp_child_process reads that */
+	if (!vtoa_user_tcp(lsk) || !tcp_hdr(skb)->syn)
+		return;
+	net = sock_net(lsk);
+	if (!vtoa_read_toa(net, skb, &a))
+		return;
+	/*
+	 * tcp_conn_request()'s own test: answered with a SYN cookie, this
+	 * request is freed at once and no state survives to the ACK.
+	 */
+	if (READ_ONCE(net->ipv4.sysctl_tcp_syncookies) &&
+	    (READ_ONCE(net->ipv4.sysctl_tcp_syncookies) == 2 ||
+	     inet_csk_reqsk_queue_is_full(lsk))) {
+		vtoa_count(net, VTOA_STAT_toa_syn_cookie, 1);
+		return;
+	}
+	if (vtoa_keep(req, net, &a))
+		vtoa_count(net, VTOA_STAT_toa_syn, 1);
 }
 
 /*
- * An IPv4 segment reaching an IPv6 (dual-stack) listener goes through
- * tcp_v6_syn_recv_sock() into tcp_v4_syn_recv_sock(): the inner probe
- * handles it, the outer one stays out of the way.
+ * The checks tcp_check_req() makes before it takes an ACK for a request:
+ * the ACK acknowledges our SYN-ACK and the segment starts in sequence,
+ * without SYN or RST. A blind attacker must guess the ISN, as for the
+ * kernel itself.
  */
-static int vtoa_srs6_entry(struct kretprobe_instance *ri,
-			   struct pt_regs *regs)
+static bool vtoa_acceptable_ack(const struct sk_buff *skb,
+				const struct request_sock *req)
 {
-	const struct sk_buff *skb = (const struct sk_buff *)vtoa_arg(regs, 1);
+	const struct tcphdr *th = tcp_hdr(skb);
 
-	if (skb->protocol == htons(ETH_P_IP))
-		return 1;
-	return vtoa_srs_entry(ri, regs);
+	return th->ack && !th->syn && !th->rst &&
+	       TCP_SKB_CB(skb)->ack_seq == tcp_rsk(req)->snt_isn + 1 &&
+	       TCP_SKB_CB(skb)->seq == tcp_rsk(req)->rcv_nxt;
 }
 
-static int vtoa_srs_ret(struct kretprobe_instance *ri, struct pt_regs *regs)
+/* tcp_check_req(sk, skb, req, fastopen, ...) */
+static void vtoa_on_check_req(VTOA_FTRACE_REGS *fregs)
 {
-	struct sock *child = (struct sock *)regs_return_value(regs);
-	struct vtoa_srs_data *d = (struct vtoa_srs_data *)ri->data;
+	struct sock *sk = (struct sock *)vtoa_ftrace_arg(fregs, 0);
+	const struct sk_buff *skb = (const struct sk_buff *)
+				    vtoa_ftrace_arg(fregs, 1);
+	const struct request_sock *req = (const struct request_sock *)
+					 vtoa_ftrace_arg(fregs, 2);
+	bool fastopen = vtoa_ftrace_arg(fregs, 3) & 0xff;
+	const struct net *net;
+	struct vtoa_addr a;
+	u8 defer;
 
-	if (child && d->own_req && *d->own_req)
-		vtoa_record(child, &d->addr);
-	return 0;
+	if (fastopen) {
+		/*
+		 * sk is the child, created from the SYN, maybe accepted
+		 * already. Its snd_nxt may be past snt_isn + 1 (it can send
+		 * data before the ACK): accept any ACK the child would.
+		 */
+		const struct tcp_sock *tp = tcp_sk(sk);
+		const struct tcphdr *th = tcp_hdr(skb);
+		u32 ack = TCP_SKB_CB(skb)->ack_seq;
+
+		if (!vtoa_user_tcp(sk) || !th->ack || th->syn || th->rst ||
+		    before(ack, tcp_rsk(req)->snt_isn + 1) ||
+		    after(ack, READ_ONCE(tp->snd_nxt)))
+			return;
+		net = sock_net(sk);
+		if (!vtoa_table_get(sk, &a) && vtoa_read_toa(net, skb, &a))
+			vtoa_record(sk, &a);
+		return;
+	}
+
+	/* a bare ACK that TCP_DEFER_ACCEPT drops */
+	defer = READ_ONCE(inet_csk(sk)->icsk_accept_queue.rskq_defer_accept);
+	if (likely(!defer) || req->num_timeout >= defer ||
+	    TCP_SKB_CB(skb)->end_seq != tcp_rsk(req)->rcv_isn + 1 ||
+	    !vtoa_user_tcp(sk) || !vtoa_acceptable_ack(skb, req))
+		return;
+	net = sock_net(sk);
+	/* the first TOA of a connection wins */
+	if (vtoa_req_has(req, net))
+		return;
+	if (vtoa_read_toa(net, skb, &a) && vtoa_keep(req, net, &a))
+		vtoa_count(net, VTOA_STAT_toa_deferred, 1);
+}
+
+/* security_inet_csk_clone(child, req) */
+static void vtoa_on_csk_clone(VTOA_FTRACE_REGS *fregs)
+{
+	struct sock *child = (struct sock *)vtoa_ftrace_arg(fregs, 0);
+	const struct request_sock *req = (const struct request_sock *)
+					 vtoa_ftrace_arg(fregs, 1);
+	struct vtoa_addr a;
+
+	if (likely(vtoa_reqs_empty()) || !vtoa_user_tcp(child))
+		return;
+	if (vtoa_req_take(req, sock_net(child), &a))
+		vtoa_record(child, &a);
+}
+
+/* tcp_child_process(listener, child, skb) */
+static void vtoa_on_child_process(VTOA_FTRACE_REGS *fregs)
+{
+	const struct sock *lsk = (const struct sock *)vtoa_ftrace_arg(fregs, 0);
+	struct sock *child = (struct sock *)vtoa_ftrace_arg(fregs, 1);
+	const struct sk_buff *skb = (const struct sk_buff *)
+				    vtoa_ftrace_arg(fregs, 2);
+	const struct net *net;
+	struct vtoa_addr a;
+
+	if (!vtoa_user_tcp(lsk) ||
+	    READ_ONCE(child->sk_state) != TCP_SYN_RECV)
+		return;
+	net = sock_net(child);
+	/* one from the SYN or a held-back ACK came first */
+	if (vtoa_table_get(child, &a))
+		return;
+	if (vtoa_read_toa(net, skb, &a))
+		vtoa_record(child, &a);
+	else
+		vtoa_count(net, VTOA_STAT_syn_recv_sock_no_toa, 1);
+}
+
+/* tcp_v4_reqsk_destructor(req), tcp_v6_reqsk_destructor(req) */
+static void vtoa_on_reqsk_destructor(VTOA_FTRACE_REGS *fregs)
+{
+	const struct request_sock *req = (const struct request_sock *)
+					 vtoa_ftrace_arg(fregs, 0);
+
+	if (likely(vtoa_reqs_empty()))
+		return;
+	if (vtoa_req_del(req))
+		vtoa_count(vtoa_req_net(req), VTOA_STAT_toa_req_dropped,
+			   1);
+}
+
+/* inet_sock_destruct(sk) */
+static void vtoa_on_destruct(VTOA_FTRACE_REGS *fregs)
+{
+	const struct sock *sk = (const struct sock *)vtoa_ftrace_arg(fregs, 0);
+
+#ifdef VTOA_FAULT_INJECT
+	if (READ_ONCE(vtoa_fault_skip_destruct))
+		return;
+#endif
+	if (sk)
+		vtoa_table_del(sk);
 }
 
 /*
- * TCP Fast Open: the child was created from the SYN; the segment that
- * completes the handshake reaches tcp_check_req() with fastopen set and sk
- * the child. A TOA there (dpvs puts it on the ACK, not the SYN) is taken
- * when the kernel accepts the segment, unless the SYN already had one.
+ * getpeername()/accept() of a user task on a socket with a TOA: the
+ * getname callback below redirects inet_getname()/inet6_getname() here.
+ * It answers as they would (ENOTCONN where they do), with the TOA. It
+ * never sleeps and takes no lock, so after the callback is unregistered
+ * one synchronize_rcu_tasks() is enough for no task to be inside it.
  */
-static int vtoa_tfo_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
+static int notrace vtoa_getname_toa(struct socket *sock,
+				    struct sockaddr *uaddr, int peer)
 {
-	struct sock *child = (struct sock *)vtoa_arg(regs, 0);
-	const struct sk_buff *skb = (const struct sk_buff *)vtoa_arg(regs, 1);
-	struct vtoa_srs_data *d = (struct vtoa_srs_data *)ri->data;
+	struct sock *sk = sock->sk;
+	struct sockaddr_storage ss;
+	struct vtoa_addr a;
+	int len;
 
-	if (!(vtoa_arg(regs, 3) & 0xff) || !child->sk_net_refcnt ||
-	    vtoa_table_get(child, &d->addr) ||
-	    !vtoa_read_toa(sock_net(child), skb, &d->addr, false))
-		return 1;
-	d->child = child;
-	return 0;
+	if (!READ_ONCE(sk->sk_dport) ||
+	    (((1 << READ_ONCE(sk->sk_state)) & (TCPF_CLOSE | TCPF_SYN_SENT)) &&
+	     peer == 1))
+		return -ENOTCONN;
+	memset(&ss, 0, sizeof(ss));
+	if (likely(vtoa_table_get(sk, &a))) {
+		len = vtoa_fill_sockaddr(&a, sk->sk_family, &ss);
+		vtoa_count(sock_net(sk), VTOA_STAT_getname_toa_ok, 1);
+	} else {
+		/*
+		 * Cannot happen (the caller holds the socket, so its entry
+		 * stays); should it, the real peer, never a wrong one.
+		 */
+		len = vtoa_real_peer(sk, &ss);
+		vtoa_count(sock_net(sk), VTOA_STAT_getname_toa_bypass, 1);
+	}
+	/* the caller's buffer is a sockaddr_storage (user tasks only) */
+	memcpy(uaddr, &ss, len);
+	return len;
 }
 
-static int vtoa_tfo_ret(struct kretprobe_instance *ri, struct pt_regs *regs)
+/*
+ * Whether getname() on sk (peer set) is answered with its TOA, counting
+ * the calls that are not: the common test of both getname hooks.
+ */
+static bool vtoa_getname_wants_toa(const struct sock *sk, struct vtoa_addr *a)
 {
-	struct sock *sk = (struct sock *)regs_return_value(regs);
-	struct vtoa_srs_data *d = (struct vtoa_srs_data *)ri->data;
+	const struct net *net;
 
-	if (sk && sk == d->child)
-		vtoa_record(sk, &d->addr);
-	return 0;
+	if (!sk || !vtoa_user_tcp(sk))
+		return false;
+	net = sock_net(sk);
+	if (!vtoa_table_get(sk, a)) {
+		vtoa_count(net, VTOA_STAT_getname_toa_empty, 1);
+		return false;
+	}
+	/*
+	 * Only a user task's getpeername()/accept() passes a
+	 * sockaddr_storage: kernel threads (nfsd, iSCSI targets), io_uring
+	 * workers and anything not in task context may hand a buffer only
+	 * as large as their socket's own address, so they see the real peer.
+	 */
+	if (!READ_ONCE(vtoa_param_getpeername) || !in_task() ||
+	    (current->flags & (PF_KTHREAD | PF_IO_WORKER))) {
+		vtoa_count(net, VTOA_STAT_getname_toa_bypass, 1);
+		return false;
+	}
+	return true;
 }
+
+/* inet_getname(sock, uaddr, peer), inet6_getname(): getsockname() returns at once */
+static void vtoa_on_getname(VTOA_FTRACE_REGS *fregs)
+{
+	const struct socket *sock;
+	struct vtoa_addr a;
+
+	if (!(int)vtoa_ftrace_arg(fregs, 2))
+		return;
+	sock = (const struct socket *)vtoa_ftrace_arg(fregs, 0);
+	if (vtoa_getname_wants_toa(sock->sk, &a))
+		vtoa_ftrace_redirect(fregs, vtoa_getname_toa);
+}
+
+#define VTOA_FTRACE_CB(name, body)					\
+static void notrace name(unsigned long ip, unsigned long pip,		\
+			 struct ftrace_ops *op, VTOA_FTRACE_REGS *fregs)\
+{									\
+	int bit = vtoa_ftrace_lock(ip, pip);				\
+									\
+	if (bit >= 0) {							\
+		body(fregs);						\
+		vtoa_ftrace_unlock(bit);				\
+	} else {							\
+		this_cpu_inc(vtoa_ftrace_missed);			\
+	}								\
+}
+
+VTOA_FTRACE_CB(vtoa_cb_conn_request, vtoa_on_conn_request)
+VTOA_FTRACE_CB(vtoa_cb_check_req, vtoa_on_check_req)
+VTOA_FTRACE_CB(vtoa_cb_csk_clone, vtoa_on_csk_clone)
+VTOA_FTRACE_CB(vtoa_cb_child_process, vtoa_on_child_process)
+VTOA_FTRACE_CB(vtoa_cb_reqsk_destructor, vtoa_on_reqsk_destructor)
+VTOA_FTRACE_CB(vtoa_cb_destruct, vtoa_on_destruct)
+VTOA_FTRACE_CB(vtoa_cb_getname, vtoa_on_getname)
+
+struct vtoa_fhook {
+	const char *sym;
+	struct ftrace_ops ops;
+	bool registered;
+};
+
+#define VTOA_FHOOK(name, cb) {						\
+	.sym = name,							\
+	.ops = {							\
+		.func = cb,						\
+		.flags = VTOA_FTRACE_FLAGS | FTRACE_OPS_FL_PERMANENT,	\
+	},								\
+}
+
+/* Registered in this order and removed in reverse. */
+static struct vtoa_fhook vtoa_fhooks[] = {
+	VTOA_FHOOK("inet_sock_destruct", vtoa_cb_destruct),
+	VTOA_FHOOK("tcp_v4_reqsk_destructor", vtoa_cb_reqsk_destructor),
+#if IS_ENABLED(CONFIG_IPV6)
+	VTOA_FHOOK("tcp_v6_reqsk_destructor", vtoa_cb_reqsk_destructor),
+#endif
+	VTOA_FHOOK("security_inet_csk_clone", vtoa_cb_csk_clone),
+	VTOA_FHOOK("tcp_child_process", vtoa_cb_child_process),
+	VTOA_FHOOK("tcp_check_req", vtoa_cb_check_req),
+	VTOA_FHOOK("security_inet_conn_request", vtoa_cb_conn_request),
+};
 
 static int vtoa_getname_entry(struct kretprobe_instance *ri,
 			      struct pt_regs *regs)
@@ -193,28 +447,12 @@ static int vtoa_getname_entry(struct kretprobe_instance *ri,
 	const struct socket *sock = (const struct socket *)vtoa_arg(regs, 0);
 	struct vtoa_getname_data *d = (struct vtoa_getname_data *)ri->data;
 	const struct sock *sk = sock->sk;
-	struct net *net;
 
-	if (!vtoa_arg(regs, 2) || !sk || sk->sk_type != SOCK_STREAM ||
-	    sk->sk_protocol != IPPROTO_TCP || !sk->sk_net_refcnt)
+	if (!vtoa_arg(regs, 2) || !vtoa_getname_wants_toa(sk, &d->addr))
 		return 1;
-	net = sock_net(sk);
-	if (!vtoa_table_get(sk, &d->addr)) {
-		vtoa_count(net, VTOA_STAT_getname_toa_empty, 1);
-		return 1;
-	}
-	/*
-	 * Kernel threads (nfsd, iSCSI targets, ...) may hand a buffer only
-	 * as large as their socket's own address: they see the real peer.
-	 */
-	if (!READ_ONCE(vtoa_param_getpeername) ||
-	    (current->flags & PF_KTHREAD)) {
-		vtoa_count(net, VTOA_STAT_getname_toa_bypass, 1);
-		return 1;
-	}
 	d->uaddr = (struct sockaddr *)vtoa_arg(regs, 1);
 	d->family = sk->sk_family;
-	d->net = net;
+	d->net = sock_net(sk);
 	return 0;
 }
 
@@ -236,7 +474,7 @@ static int vtoa_getname_ret(struct kretprobe_instance *ri,
 		vtoa_count(d->net, VTOA_STAT_getname_toa_mismatch, 1);
 		return 0;
 	}
-	/* the caller's buffer is a sockaddr_storage (user-facing paths) */
+	/* the caller's buffer is a sockaddr_storage (user tasks, above) */
 	memcpy(d->uaddr, &ss, len);
 	regs_set_return_value(regs, len);
 	vtoa_count(d->net, VTOA_STAT_getname_toa_ok, 1);
@@ -252,15 +490,9 @@ static int vtoa_getname_ret(struct kretprobe_instance *ri,
 }
 
 static struct kretprobe vtoa_krps[] = {
-	VTOA_KRP("tcp_v4_syn_recv_sock", vtoa_srs_entry, vtoa_srs_ret,
-		 struct vtoa_srs_data, 0),
 	VTOA_KRP("inet_getname", vtoa_getname_entry, vtoa_getname_ret,
 		 struct vtoa_getname_data, 0),
-	VTOA_KRP("tcp_check_req", vtoa_tfo_entry, vtoa_tfo_ret,
-		 struct vtoa_srs_data, 0),
 #if IS_ENABLED(CONFIG_IPV6)
-	VTOA_KRP("tcp_v6_syn_recv_sock", vtoa_srs6_entry, vtoa_srs_ret,
-		 struct vtoa_srs_data, 0),
 	VTOA_KRP("inet6_getname", vtoa_getname_entry, vtoa_getname_ret,
 		 struct vtoa_getname_data, 0),
 #endif
@@ -268,37 +500,167 @@ static struct kretprobe vtoa_krps[] = {
 
 static struct kretprobe *vtoa_krp_ptrs[ARRAY_SIZE(vtoa_krps)];
 
-static void notrace vtoa_destruct(unsigned long ip, unsigned long pip,
-				  struct ftrace_ops *op,
-				  VTOA_FTRACE_REGS *fregs)
-{
-	struct sock *sk = (struct sock *)vtoa_ftrace_arg0(fregs);
-	int bit = vtoa_ftrace_lock(ip, pip);
-
-	if (bit < 0) {
-		atomic_long_inc(&vtoa_destruct_missed);
-		return;
-	}
-	if (sk)
-		vtoa_table_del(sk);
-	vtoa_ftrace_unlock(bit);
-}
-
-static struct ftrace_ops vtoa_destruct_ops = {
-	.func = vtoa_destruct,
-	.flags = VTOA_FTRACE_FLAGS | FTRACE_OPS_FL_PERMANENT,
-};
-
-static const char vtoa_destruct_sym[] = "inet_sock_destruct";
-
+/*
+ * Every way a hook can miss: an ftrace callback re-entered in the same
+ * context, a kretprobe without a free instance (nmissed) and its kprobe
+ * skipped because another kprobe handler was running (kp.nmissed).
+ */
 unsigned long vtoa_probe_missed(void)
 {
-	unsigned long n = atomic_long_read(&vtoa_destruct_missed);
+	unsigned long n = 0;
 	unsigned int i;
+	int cpu;
 
+	for_each_possible_cpu(cpu)
+		n += per_cpu(vtoa_ftrace_missed, cpu);
 	for (i = 0; i < ARRAY_SIZE(vtoa_krps); i++)
-		n += READ_ONCE(vtoa_krps[i].nmissed);
+		n += READ_ONCE(vtoa_krps[i].nmissed) +
+		     READ_ONCE(vtoa_krps[i].kp.nmissed);
 	return n;
+}
+
+static void vtoa_fhooks_exit(void)
+{
+	int i;
+
+	for (i = ARRAY_SIZE(vtoa_fhooks) - 1; i >= 0; i--) {
+		struct vtoa_fhook *h = &vtoa_fhooks[i];
+
+		if (h->registered)
+			unregister_ftrace_function(&h->ops);
+		vtoa_ftrace_free_filter(&h->ops);
+		h->registered = false;
+	}
+}
+
+static int vtoa_fhooks_init(void)
+{
+	unsigned int i;
+	int err;
+
+	for (i = 0; i < ARRAY_SIZE(vtoa_fhooks); i++) {
+		struct vtoa_fhook *h = &vtoa_fhooks[i];
+
+		err = ftrace_set_filter(&h->ops, (unsigned char *)h->sym,
+					strlen(h->sym), 0);
+		if (err) {
+			pr_err("vtoa: cannot trace %s (%d): this kernel needs CONFIG_DYNAMIC_FTRACE and that function\n",
+			       h->sym, err);
+			goto fail;
+		}
+		err = register_ftrace_function(&h->ops);
+		if (err) {
+			pr_err("vtoa: cannot hook %s (%d); is ftrace disabled (sysctl kernel.ftrace_enabled)?\n",
+			       h->sym, err);
+			goto fail;
+		}
+		h->registered = true;
+	}
+	return 0;
+
+fail:
+	vtoa_fhooks_exit();
+	return err;
+}
+
+/*
+ * getname: an ftrace callback that redirects only the calls to answer
+ * with a TOA (IPMODIFY); where that cannot be had (no support on this
+ * architecture or kernel, or another IPMODIFY user such as a livepatch
+ * already owns the function) the kretprobes.
+ */
+static struct ftrace_ops vtoa_getname_ops = {
+	.func = vtoa_cb_getname,
+	.flags = VTOA_FTRACE_FLAGS | FTRACE_OPS_FL_IPMODIFY |
+		 FTRACE_OPS_FL_PERMANENT,
+};
+
+static const char * const vtoa_getname_syms[] = {
+	"inet_getname",
+#if IS_ENABLED(CONFIG_IPV6)
+	"inet6_getname",
+#endif
+};
+
+enum { VTOA_GETNAME_NONE, VTOA_GETNAME_FTRACE, VTOA_GETNAME_KRETPROBE };
+static int vtoa_getname_mode;
+
+#ifdef VTOA_FAULT_INJECT
+/* test builds only: take the kretprobe fallback, as a kernel without IPMODIFY */
+static bool vtoa_fault_getname_kretprobe;
+module_param_named(fault_getname_kretprobe, vtoa_fault_getname_kretprobe,
+		   bool, 0444);
+#endif
+
+const char *vtoa_getname_hook(void)
+{
+	return vtoa_getname_mode == VTOA_GETNAME_FTRACE ? "ftrace redirect" :
+	       vtoa_getname_mode == VTOA_GETNAME_KRETPROBE ? "kretprobe" :
+	       "none";
+}
+
+static int vtoa_getname_ftrace_init(void)
+{
+	unsigned int i;
+	int err;
+
+	if (!VTOA_HAVE_REDIRECT)
+		return -EOPNOTSUPP;
+#ifdef VTOA_FAULT_INJECT
+	if (vtoa_fault_getname_kretprobe)
+		return -EOPNOTSUPP;
+#endif
+	for (i = 0; i < ARRAY_SIZE(vtoa_getname_syms); i++) {
+		err = ftrace_set_filter(&vtoa_getname_ops, (unsigned char *)
+					vtoa_getname_syms[i],
+					strlen(vtoa_getname_syms[i]), 0);
+		if (err)
+			goto free_filter;
+	}
+	err = register_ftrace_function(&vtoa_getname_ops);
+	if (!err)
+		return 0;
+free_filter:
+	vtoa_ftrace_free_filter(&vtoa_getname_ops);
+	return err;
+}
+
+static int vtoa_getname_init(void)
+{
+	int err = vtoa_getname_ftrace_init();
+
+	if (!err) {
+		vtoa_getname_mode = VTOA_GETNAME_FTRACE;
+		return 0;
+	}
+	if (err != -EOPNOTSUPP)
+		pr_info("vtoa: cannot redirect inet_getname (%d): using kretprobes\n",
+			err);
+	err = register_kretprobes(vtoa_krp_ptrs, ARRAY_SIZE(vtoa_krps));
+	if (err) {
+		pr_err("vtoa: cannot place kretprobes (%d): this kernel needs CONFIG_KRETPROBES and inet/inet6_getname\n",
+		       err);
+		return err;
+	}
+	vtoa_getname_mode = VTOA_GETNAME_KRETPROBE;
+	return 0;
+}
+
+static void vtoa_getname_exit(void)
+{
+	if (vtoa_getname_mode == VTOA_GETNAME_FTRACE) {
+		unregister_ftrace_function(&vtoa_getname_ops);
+		vtoa_ftrace_free_filter(&vtoa_getname_ops);
+		/*
+		 * No new call reaches vtoa_getname_toa(); wait until no task
+		 * is still running it (it never sleeps, so every task inside
+		 * leaves it before its next voluntary context switch).
+		 */
+		synchronize_rcu_tasks();
+	} else if (vtoa_getname_mode == VTOA_GETNAME_KRETPROBE) {
+		unregister_kretprobes(vtoa_krp_ptrs, ARRAY_SIZE(vtoa_krps));
+	}
+	vtoa_getname_mode = VTOA_GETNAME_NONE;
 }
 
 int vtoa_hooks_init(void)
@@ -315,33 +677,12 @@ int vtoa_hooks_init(void)
 		vtoa_krp_ptrs[i] = &vtoa_krps[i];
 	}
 
-	err = ftrace_set_filter(&vtoa_destruct_ops, (unsigned char *)
-				vtoa_destruct_sym, sizeof(vtoa_destruct_sym) - 1,
-				0);
-	if (err) {
-		pr_err("vtoa: cannot trace %s (%d): this kernel needs CONFIG_DYNAMIC_FTRACE and that function\n",
-		       vtoa_destruct_sym, err);
+	err = vtoa_fhooks_init();
+	if (err)
 		return err;
-	}
-	err = register_ftrace_function(&vtoa_destruct_ops);
-	if (err) {
-		pr_err("vtoa: cannot hook %s (%d); is ftrace disabled (sysctl kernel.ftrace_enabled)?\n",
-		       vtoa_destruct_sym, err);
-		goto free_filter;
-	}
-
-	err = register_kretprobes(vtoa_krp_ptrs, ARRAY_SIZE(vtoa_krps));
-	if (err) {
-		pr_err("vtoa: cannot place kretprobes (%d): this kernel needs CONFIG_KRETPROBES and tcp_v4/v6_syn_recv_sock, inet/inet6_getname\n",
-		       err);
-		goto unregister_ftrace;
-	}
-	return 0;
-
-unregister_ftrace:
-	unregister_ftrace_function(&vtoa_destruct_ops);
-free_filter:
-	vtoa_ftrace_free_filter(&vtoa_destruct_ops);
+	err = vtoa_getname_init();
+	if (err)
+		vtoa_fhooks_exit();
 	return err;
 }
 
@@ -350,9 +691,9 @@ void vtoa_hooks_exit(void)
 	/*
 	 * After this no handler runs any more and none is running: the
 	 * kretprobe instances still pending in sleeping getname() calls are
-	 * disarmed by the kernel and return the unmodified address.
+	 * disarmed by the kernel and return the unmodified address; no task
+	 * is inside vtoa_getname_toa() any more.
 	 */
-	unregister_kretprobes(vtoa_krp_ptrs, ARRAY_SIZE(vtoa_krps));
-	unregister_ftrace_function(&vtoa_destruct_ops);
-	vtoa_ftrace_free_filter(&vtoa_destruct_ops);
+	vtoa_getname_exit();
+	vtoa_fhooks_exit();
 }

@@ -25,8 +25,9 @@ static int __init vtoa_init(void)
 	err = vtoa_hooks_init();
 	if (err)
 		goto sockopt;
-	pr_info("vtoa: %s loaded (getpeername=%d getsockopt=%d)\n",
-		VTOA_VERSION, vtoa_param_getpeername, vtoa_param_getsockopt);
+	pr_info("vtoa: %s loaded (getpeername=%d getsockopt=%d, getname by %s)\n",
+		VTOA_VERSION, vtoa_param_getpeername, vtoa_param_getsockopt,
+		vtoa_getname_hook());
 	return 0;
 
 sockopt:

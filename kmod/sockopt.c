@@ -10,6 +10,7 @@
 #include <linux/in6.h>
 #include <net/tcp_states.h>
 #include <net/inet_sock.h>
+#include <net/ipv6.h>
 
 #include "vtoa.h"
 
@@ -42,6 +43,34 @@ int vtoa_fill_sockaddr(const struct vtoa_addr *a, unsigned short family,
 		memcpy(&sin6->sin6_addr, a->addr, 16);
 	}
 	return sizeof(*sin6);
+}
+
+/*
+ * The socket's ordinary peer, as getpeername() shows it without vtoa
+ * (for the rare paths that must answer without calling the kernel's own
+ * getname). Returns the length; every byte up to it is initialised.
+ */
+int vtoa_real_peer(const struct sock *sk, struct sockaddr_storage *ss)
+{
+	struct sockaddr_in *sin = (struct sockaddr_in *)ss;
+
+	memset(ss, 0, sizeof(*ss));
+#if IS_ENABLED(CONFIG_IPV6)
+	if (sk->sk_family == AF_INET6) {
+		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
+
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_port = sk->sk_dport;
+		sin6->sin6_addr = sk->sk_v6_daddr;
+		sin6->sin6_scope_id = ipv6_iface_scope_id(&sin6->sin6_addr,
+							  sk->sk_bound_dev_if);
+		return sizeof(*sin6);
+	}
+#endif
+	sin->sin_family = AF_INET;
+	sin->sin_port = sk->sk_dport;
+	sin->sin_addr.s_addr = sk->sk_daddr;
+	return sizeof(*sin);
 }
 
 static int vtoa_sockopt_get(struct sock *sk, int optval, void __user *user,

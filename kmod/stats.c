@@ -32,6 +32,12 @@ static const char * const vtoa_stat_names[VTOA_STAT_MAX] = {
 	[VTOA_STAT_getsockopt_toa] = "getsockopt_toa",
 	[VTOA_STAT_getsockopt_no_toa] = "getsockopt_no_toa",
 	[VTOA_STAT_entries_live] = "entries_live",
+	[VTOA_STAT_toa_syn] = "toa_syn",
+	[VTOA_STAT_toa_deferred] = "toa_deferred",
+	[VTOA_STAT_toa_req_dropped] = "toa_req_dropped",
+	[VTOA_STAT_toa_syn_cookie] = "toa_syn_cookie",
+	[VTOA_STAT_toa_stale] = "toa_stale",
+	[VTOA_STAT_reqs_live] = "reqs_live",
 };
 
 static int vtoa_stats_show(struct seq_file *seq, void *v)

@@ -1,96 +1,205 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The side table: socket pointer -> TOA address, for the sockets that
- * received a believed TOA. Lookups are lock-free (RCU); entries are
- * added in softirq when the child socket is created and removed when the
- * socket's memory is destroyed, so an entry lives exactly as long as its
- * socket. Nothing is stored in the socket itself.
+ * The side tables: socket -> TOA address, for the sockets that received a
+ * believed TOA, and request socket -> TOA address, for handshakes in
+ * progress that saw one on their SYN or on a bare ACK held back by
+ * TCP_DEFER_ACCEPT. Lookups are lock-free (RCU); entries are added in
+ * softirq and removed when their (request) socket is destroyed. Nothing
+ * is stored in the socket itself.
+ *
+ * Sockets come from SLAB_TYPESAFE_BY_RCU caches: a freed address is
+ * reused at once. So the pointer alone never identifies a connection:
+ * every entry also records the socket's cookie (a request: its ISN and
+ * ports) and its network namespace, and every lookup compares them with
+ * the socket it is asked about. An entry that does not match belonged to
+ * a socket whose destruction was not seen: it is dropped and counted in
+ * toa_stale, never answered.
  */
 #include <linux/rhashtable.h>
 #include <linux/slab.h>
-#include <linux/atomic.h>
+#include <linux/sock_diag.h>
+#include <net/inet_sock.h>
+#include <net/tcp.h>
 
 #include "compat.h"
 #include "vtoa.h"
 
 static struct kmem_cache *vtoa_cache;
-static struct rhashtable vtoa_rht;
-static atomic_t vtoa_nr = ATOMIC_INIT(0);
+static struct rhashtable vtoa_socks;
+static struct rhashtable vtoa_reqs;
 
-static const struct rhashtable_params vtoa_rht_params = {
-	.key_len = sizeof(const struct sock *),
-	.key_offset = offsetof(struct vtoa_entry, sk),
+static const struct rhashtable_params vtoa_socks_params = {
+	.key_len = sizeof(const void *),
+	.key_offset = offsetof(struct vtoa_entry, key),
 	.head_offset = offsetof(struct vtoa_entry, node),
 	.automatic_shrinking = true,
 	/* 8 KB of buckets: no resizing while a few hundred sockets come and go */
 	.min_size = 1024,
 };
 
+static const struct rhashtable_params vtoa_reqs_params = {
+	.key_len = sizeof(const void *),
+	.key_offset = offsetof(struct vtoa_entry, key),
+	.head_offset = offsetof(struct vtoa_entry, node),
+	.automatic_shrinking = true,
+	.min_size = 64,
+};
+
+void vtoa_count_netns(u32 inum, enum vtoa_stat s, int d)
+{
+	struct net *net;
+
+	rcu_read_lock();
+	for_each_net_rcu(net) {
+		if (net->ns.inum == inum) {
+			vtoa_count(net, s, d);
+			break;
+		}
+	}
+	rcu_read_unlock();
+}
+
 static void vtoa_entry_free_rcu(struct rcu_head *head)
 {
 	kmem_cache_free(vtoa_cache, container_of(head, struct vtoa_entry, rcu));
 }
 
-bool vtoa_table_empty(void)
+/* A socket's identity: its cookie, given to it when its TOA is recorded. */
+static u64 vtoa_sock_id(const struct sock *sk)
 {
-	return atomic_read(&vtoa_nr) == 0;
+	return atomic64_read(&sk->sk_cookie);
 }
 
-/* Called in softirq, child socket locked and not yet visible to users. */
-int vtoa_table_add(const struct sock *sk, const struct vtoa_addr *addr)
+/* A request's identity: the client's ISN and both ports. */
+static u64 vtoa_req_id(const struct request_sock *req)
 {
-	struct vtoa_entry *e, *old;
+	const struct inet_request_sock *ireq = inet_rsk(req);
 
-	if (atomic_inc_return(&vtoa_nr) > READ_ONCE(vtoa_param_max_entries)) {
-		atomic_dec(&vtoa_nr);
-		return -ENOSPC;
-	}
+	return (u64)tcp_rsk(req)->rcv_isn << 32 |
+	       (u64)ntohs(ireq->ir_rmt_port) << 16 | ireq->ir_num;
+}
+
+static bool vtoa_over_cap(void)
+{
+	return atomic_read(&vtoa_socks.nelems) + atomic_read(&vtoa_reqs.nelems) >=
+	       READ_ONCE(vtoa_param_max_entries);
+}
+
+static struct vtoa_entry *vtoa_entry_new(const void *key, u64 id,
+					 const struct net *net,
+					 const struct vtoa_addr *addr)
+{
+	struct vtoa_entry *e;
+
+	if (vtoa_over_cap())
+		return ERR_PTR(-ENOSPC);
 	e = kmem_cache_alloc(vtoa_cache, GFP_ATOMIC);
-	if (!e) {
-		atomic_dec(&vtoa_nr);
-		return -ENOMEM;
-	}
-	e->sk = sk;
+	if (!e)
+		return ERR_PTR(-ENOMEM);
+	e->key = key;
+	e->id = id;
+	e->netns = net->ns.inum;
 	e->addr = *addr;
+	return e;
+}
+
+/* gauge live of e's namespace, which is usually net's */
+static void vtoa_count_entry(const struct vtoa_entry *e, const struct net *net,
+			     enum vtoa_stat live, int d)
+{
+	if (e->netns == net->ns.inum)
+		vtoa_count(net, live, d);
+	else
+		vtoa_count_netns(e->netns, live, d);
+}
+
+/*
+ * Drop entry e (found in ht) if it is still there: the caller holds
+ * rcu_read_lock(). live is the gauge it was counted in, net the namespace
+ * of the socket that led to it. True if this call removed it.
+ */
+static bool vtoa_entry_drop(struct rhashtable *ht,
+			    const struct rhashtable_params params,
+			    struct vtoa_entry *e, const struct net *net,
+			    enum vtoa_stat live)
+{
+	if (rhashtable_remove_fast(ht, &e->node, params))
+		return false;
+	vtoa_count_entry(e, net, live, -1);
+	call_rcu(&e->rcu, vtoa_entry_free_rcu);
+	return true;
+}
+
+/*
+ * Insert e; an entry already under its key is stale (its owner died
+ * unseen, since the callers add only for a key that has no valid entry)
+ * and is replaced.
+ */
+static int vtoa_insert(struct rhashtable *ht,
+		       const struct rhashtable_params params,
+		       struct vtoa_entry *e, const struct net *net,
+		       enum vtoa_stat live)
+{
+	struct vtoa_entry *old;
+	int err = 0;
 
 	rcu_read_lock();
-	old = rhashtable_lookup_get_insert_fast(&vtoa_rht, &e->node,
-						vtoa_rht_params);
-	if (old && !IS_ERR(old)) {
-		/*
-		 * A stale entry for this address: its socket's destruction
-		 * was not seen. The new socket's TOA replaces it.
-		 */
-		if (!rhashtable_replace_fast(&vtoa_rht, &old->node, &e->node,
-					     vtoa_rht_params)) {
-			atomic_dec(&vtoa_nr);
+	old = rhashtable_lookup_get_insert_fast(ht, &e->node, params);
+	if (IS_ERR(old)) {
+		err = PTR_ERR(old);
+	} else if (old) {
+		if (rhashtable_replace_fast(ht, &old->node, &e->node, params)) {
+			err = -EEXIST;
+		} else {
+			vtoa_count_entry(old, net, live, -1);
+			vtoa_count(net, VTOA_STAT_toa_stale, 1);
 			call_rcu(&old->rcu, vtoa_entry_free_rcu);
-			old = NULL;
 		}
 	}
 	rcu_read_unlock();
 
-	if (old) {
+	if (err) {
 		kmem_cache_free(vtoa_cache, e);
-		atomic_dec(&vtoa_nr);
-		return IS_ERR(old) ? PTR_ERR(old) : -EEXIST;
+		return err;
 	}
-	vtoa_count(sock_net(sk), VTOA_STAT_entries_live, 1);
+	vtoa_count(net, live, 1);
 	return 0;
+}
+
+/* Called in softirq, child socket locked and not yet visible to users. */
+int vtoa_table_add(struct sock *sk, const struct vtoa_addr *addr)
+{
+	struct vtoa_entry *e;
+	u32 cookie[2];
+
+	sock_diag_save_cookie(sk, cookie);
+	e = vtoa_entry_new(sk, (u64)cookie[1] << 32 | cookie[0], sock_net(sk),
+			   addr);
+	if (IS_ERR(e))
+		return PTR_ERR(e);
+	return vtoa_insert(&vtoa_socks, vtoa_socks_params, e, sock_net(sk),
+			   VTOA_STAT_entries_live);
 }
 
 bool vtoa_table_get(const struct sock *sk, struct vtoa_addr *addr)
 {
+	const struct net *net;
 	struct vtoa_entry *e;
 	bool found = false;
 
-	if (vtoa_table_empty())
+	if (!atomic_read(&vtoa_socks.nelems))
 		return false;
+	net = sock_net(sk);
 	rcu_read_lock();
-	e = rhashtable_lookup(&vtoa_rht, &sk, vtoa_rht_params);
+	e = rhashtable_lookup(&vtoa_socks, &sk, vtoa_socks_params);
 	if (e) {
-		*addr = e->addr;
-		found = true;
+		if (e->id == vtoa_sock_id(sk) && e->netns == net->ns.inum) {
+			*addr = e->addr;
+			found = true;
+		} else if (vtoa_entry_drop(&vtoa_socks, vtoa_socks_params, e,
+					   net, VTOA_STAT_entries_live)) {
+			vtoa_count(net, VTOA_STAT_toa_stale, 1);
+		}
 	}
 	rcu_read_unlock();
 	return found;
@@ -100,18 +209,110 @@ bool vtoa_table_get(const struct sock *sk, struct vtoa_addr *addr)
 void vtoa_table_del(const struct sock *sk)
 {
 	struct vtoa_entry *e;
+	bool stale;
 
-	if (vtoa_table_empty())
+	if (!atomic_read(&vtoa_socks.nelems))
 		return;
 	rcu_read_lock();
-	e = rhashtable_lookup(&vtoa_rht, &sk, vtoa_rht_params);
-	if (e && !rhashtable_remove_fast(&vtoa_rht, &e->node,
-					 vtoa_rht_params)) {
-		atomic_dec(&vtoa_nr);
-		vtoa_count(sock_net(sk), VTOA_STAT_entries_live, -1);
-		call_rcu(&e->rcu, vtoa_entry_free_rcu);
+	e = rhashtable_lookup(&vtoa_socks, &sk, vtoa_socks_params);
+	if (e) {
+		stale = e->id != vtoa_sock_id(sk) ||
+			e->netns != sock_net(sk)->ns.inum;
+		if (vtoa_entry_drop(&vtoa_socks, vtoa_socks_params, e,
+				    sock_net(sk), VTOA_STAT_entries_live) &&
+		    stale)
+			vtoa_count(sock_net(sk), VTOA_STAT_toa_stale, 1);
 	}
 	rcu_read_unlock();
+}
+
+bool vtoa_reqs_empty(void)
+{
+	return !atomic_read(&vtoa_reqs.nelems);
+}
+
+/* Called in softirq with the request not yet visible (SYN) or hashed. */
+int vtoa_req_add(const struct request_sock *req, const struct net *net,
+		 const struct vtoa_addr *addr)
+{
+	struct vtoa_entry *e = vtoa_entry_new(req, vtoa_req_id(req), net, addr);
+
+	if (IS_ERR(e))
+		return PTR_ERR(e);
+	return vtoa_insert(&vtoa_reqs, vtoa_reqs_params, e, net,
+			   VTOA_STAT_reqs_live);
+}
+
+/*
+ * Look up the request's entry: with take, move its address to *addr and
+ * drop it. A stale entry under the same key is dropped either way.
+ */
+static bool vtoa_req_lookup(const struct request_sock *req,
+			    const struct net *net, struct vtoa_addr *addr,
+			    bool take)
+{
+	struct vtoa_entry *e;
+	bool found = false;
+
+	if (vtoa_reqs_empty())
+		return false;
+	rcu_read_lock();
+	e = rhashtable_lookup(&vtoa_reqs, &req, vtoa_reqs_params);
+	if (e) {
+		if (e->id == vtoa_req_id(req) && e->netns == net->ns.inum) {
+			if (take) {
+				*addr = e->addr;
+				found = vtoa_entry_drop(&vtoa_reqs,
+							vtoa_reqs_params, e,
+							net,
+							VTOA_STAT_reqs_live);
+			} else {
+				found = true;
+			}
+		} else if (vtoa_entry_drop(&vtoa_reqs, vtoa_reqs_params, e,
+					   net, VTOA_STAT_reqs_live)) {
+			vtoa_count(net, VTOA_STAT_toa_stale, 1);
+		}
+	}
+	rcu_read_unlock();
+	return found;
+}
+
+bool vtoa_req_has(const struct request_sock *req, const struct net *net)
+{
+	return vtoa_req_lookup(req, net, NULL, false);
+}
+
+bool vtoa_req_take(const struct request_sock *req, const struct net *net,
+		   struct vtoa_addr *addr)
+{
+	return vtoa_req_lookup(req, net, addr, true);
+}
+
+/*
+ * The request socket is being freed: drop its entry. True when it had a
+ * valid one, i.e. a TOA that never reached a connection.
+ */
+bool vtoa_req_del(const struct request_sock *req)
+{
+	const struct net *net = vtoa_req_net(req);
+	struct vtoa_entry *e;
+	bool valid = false;
+
+	if (vtoa_reqs_empty())
+		return false;
+	rcu_read_lock();
+	e = rhashtable_lookup(&vtoa_reqs, &req, vtoa_reqs_params);
+	if (e) {
+		valid = e->id == vtoa_req_id(req) && e->netns == net->ns.inum;
+		if (!vtoa_entry_drop(&vtoa_reqs, vtoa_reqs_params, e, net,
+				     VTOA_STAT_reqs_live))
+			valid = false;
+		else if (!valid)
+			vtoa_count(net, VTOA_STAT_toa_stale, 1);
+	}
+	rcu_read_unlock();
+	return valid;
 }
 
 int vtoa_table_init(void)
@@ -122,15 +323,24 @@ int vtoa_table_init(void)
 				       0, VTOA_SLAB_FLAGS, NULL);
 	if (!vtoa_cache)
 		return -ENOMEM;
-	err = rhashtable_init(&vtoa_rht, &vtoa_rht_params);
+	err = rhashtable_init(&vtoa_socks, &vtoa_socks_params);
 	if (err)
-		kmem_cache_destroy(vtoa_cache);
+		goto cache;
+	err = rhashtable_init(&vtoa_reqs, &vtoa_reqs_params);
+	if (err)
+		goto socks;
+	return 0;
+
+socks:
+	rhashtable_destroy(&vtoa_socks);
+cache:
+	kmem_cache_destroy(vtoa_cache);
 	return err;
 }
 
 static void vtoa_entry_free(void *ptr, void *arg)
 {
-	/* e->sk is not touched: the per-netns counters go with the module */
+	/* e->key is not touched: the per-netns counters go with the module */
 	kmem_cache_free(vtoa_cache, ptr);
 }
 
@@ -142,8 +352,8 @@ static void vtoa_entry_free(void *ptr, void *arg)
  */
 void vtoa_table_exit(void)
 {
-	rhashtable_free_and_destroy(&vtoa_rht, vtoa_entry_free, NULL);
-	atomic_set(&vtoa_nr, 0);
+	rhashtable_free_and_destroy(&vtoa_reqs, vtoa_entry_free, NULL);
+	rhashtable_free_and_destroy(&vtoa_socks, vtoa_entry_free, NULL);
 	rcu_barrier();
 	kmem_cache_destroy(vtoa_cache);
 }

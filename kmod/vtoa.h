@@ -8,17 +8,26 @@
 #include <net/sock.h>
 #include <net/net_namespace.h>
 #include <net/netns/generic.h>
+#include <net/request_sock.h>
 
 #include "parse.h"
 
 #define VTOA_VERSION	"0.1.0"
 
-/* One entry per socket that received a believed TOA: 56 bytes. */
+/*
+ * One entry per socket that received a believed TOA, or per request
+ * socket (handshake in progress) that saw one on its SYN or on a bare ACK
+ * held back by TCP_DEFER_ACCEPT: 64 bytes. The key is never dereferenced;
+ * every lookup also checks id and netns against the socket it is asked
+ * about, so an entry whose socket died unseen is never answered.
+ */
 struct vtoa_entry {
 	struct rhash_head node;
-	const struct sock *sk;		/* key; never dereferenced */
+	const void *key;		/* struct sock * or struct request_sock * */
+	u64 id;				/* socket cookie; request: ISN and ports */
 	struct rcu_head rcu;
 	struct vtoa_addr addr;
+	u32 netns;			/* inode number of the socket's netns */
 };
 
 /* Counters; the first six are the classic TOA names. */
@@ -41,6 +50,12 @@ enum vtoa_stat {
 	VTOA_STAT_getsockopt_toa,
 	VTOA_STAT_getsockopt_no_toa,
 	VTOA_STAT_entries_live,
+	VTOA_STAT_toa_syn,
+	VTOA_STAT_toa_deferred,
+	VTOA_STAT_toa_req_dropped,
+	VTOA_STAT_toa_syn_cookie,
+	VTOA_STAT_toa_stale,
+	VTOA_STAT_reqs_live,
 	VTOA_STAT_MAX
 };
 
@@ -61,6 +76,15 @@ static inline void vtoa_count(const struct net *net, enum vtoa_stat s, int d)
 	this_cpu_add(vn->stats->v[s], d);
 }
 
+/* a request socket starts with a struct sock_common, as sockets do */
+static inline struct net *vtoa_req_net(const struct request_sock *req)
+{
+	return sock_net((const struct sock *)req);
+}
+
+/* the same, for the namespace with that inode number, if it still exists */
+void vtoa_count_netns(u32 inum, enum vtoa_stat s, int d);
+
 /* params.c */
 extern bool vtoa_param_getpeername;
 extern bool vtoa_param_getsockopt;
@@ -72,14 +96,24 @@ void vtoa_params_exit(void);
 /* table.c */
 int vtoa_table_init(void);
 void vtoa_table_exit(void);
-bool vtoa_table_empty(void);
-int vtoa_table_add(const struct sock *sk, const struct vtoa_addr *addr);
+int vtoa_table_add(struct sock *sk, const struct vtoa_addr *addr);
 bool vtoa_table_get(const struct sock *sk, struct vtoa_addr *addr);
 void vtoa_table_del(const struct sock *sk);
+bool vtoa_reqs_empty(void);
+int vtoa_req_add(const struct request_sock *req, const struct net *net,
+		 const struct vtoa_addr *addr);
+bool vtoa_req_has(const struct request_sock *req, const struct net *net);
+bool vtoa_req_take(const struct request_sock *req, const struct net *net,
+		   struct vtoa_addr *addr);
+bool vtoa_req_del(const struct request_sock *req);
+#ifdef VTOA_FAULT_INJECT
+extern bool vtoa_fault_skip_destruct;
+#endif
 
 /* hooks.c */
 int vtoa_hooks_init(void);
 void vtoa_hooks_exit(void);
+const char *vtoa_getname_hook(void);
 unsigned long vtoa_probe_missed(void);
 
 /* sockopt.c */
@@ -87,6 +121,7 @@ int vtoa_sockopt_init(void);
 void vtoa_sockopt_exit(void);
 int vtoa_fill_sockaddr(const struct vtoa_addr *a, unsigned short family,
 		       struct sockaddr_storage *ss);
+int vtoa_real_peer(const struct sock *sk, struct sockaddr_storage *ss);
 
 /* stats.c */
 int vtoa_stats_init(void);

@@ -263,10 +263,25 @@ extension Machine {
             return Check(id, .skip, "kprobes switch not checked: \(path) is not readable (\(why))")
         }
         if v == "0" {
+            // vtoa takes kprobes only for getname, and only where the kernel
+            // has no ftrace redirect for it: then its kretprobes are listed
+            if let list = facts.readFile("/sys/kernel/debug/kprobes/list"), facts.exists(parametersDirectory),
+               !Self.listsGetnameKretprobe(list) {
+                return Check(id, .ok, "kprobes are switched off (\(path) is 0): vtoa does not use them here (getname by ftrace redirect)")
+            }
             return Check(id, .fail, "kprobes are switched off (\(path) is 0): vtoa is loaded but sees no TOA",
                          remedy: "echo 1 > \(path)")
         }
         return Check(id, .ok, "kprobes are switched on (\(path) is \(v))")
+    }
+
+    /// Whether debugfs's kprobes/list (`ADDR  TYPE  SYMBOL+OFF  [FLAGS]`)
+    /// has a kretprobe on inet_getname: vtoa's fallback hook.
+    static func listsGetnameKretprobe(_ list: String) -> Bool {
+        list.split(whereSeparator: \.isNewline).contains { line in
+            let f = line.split(whereSeparator: { $0 == " " || $0 == "\t" })
+            return f.count >= 3 && f[1] == "r" && (f[2].hasPrefix("inet_getname+") || f[2].hasPrefix("inet6_getname+"))
+        }
     }
 
     /// kernel.ftrace_enabled: kprobes on function entries go through ftrace,
@@ -401,8 +416,9 @@ extension Machine {
     /// no memory for the entry, or the kernel skipped one of vtoa's probes.
     func lostCheck(_ stats: VTOAStats) -> Check {
         let cap = stats["toa_over_cap"] ?? 0, nomem = stats["toa_alloc_fail"] ?? 0, missed = stats["probe_missed"] ?? 0
-        if cap == 0 && nomem == 0 && missed == 0 {
-            return Check("lost", .ok, "no TOA lost (toa_over_cap, toa_alloc_fail and probe_missed are 0)")
+        let cookie = stats["toa_syn_cookie"] ?? 0
+        if cap == 0 && nomem == 0 && missed == 0 && cookie == 0 {
+            return Check("lost", .ok, "no TOA lost (toa_over_cap, toa_alloc_fail, toa_syn_cookie and probe_missed are 0)")
         }
         var what: [String] = [], fix: [String] = []
         if cap > 0 {
@@ -413,6 +429,10 @@ extension Machine {
         if nomem > 0 {
             what.append("toa_alloc_fail=\(nomem) (no memory for the entry)")
             fix.append("the machine ran short of memory: free some, or raise vm.min_free_kbytes")
+        }
+        if cookie > 0 {
+            what.append("toa_syn_cookie=\(cookie) (a TOA on a SYN answered with a SYN cookie, which keeps no state)")
+            fix.append("have the proxy put the TOA on the handshake ACK too, or raise net.ipv4.tcp_max_syn_backlog and the listen backlog so the kernel needs no SYN cookies")
         }
         if missed > 0 {
             what.append("probe_missed=\(missed) (the kernel skipped vtoa's probes)")

@@ -34,7 +34,7 @@ public struct VTOAStats: Equatable, Sendable {
     }
 
     /// Gauges; every other counter only goes up.
-    public static let gauges: Set<String> = ["entries_live"]
+    public static let gauges: Set<String> = ["entries_live", "reqs_live"]
 
     public static let help: [String: String] = [
         "syn_recv_sock_toa": "Handshakes completed with a TOA option.",
@@ -54,6 +54,12 @@ public struct VTOAStats: Equatable, Sendable {
         "getsockopt_no_toa": "getsockopt(1348/1349) calls on sockets without a TOA.",
         "entries_live": "Sockets currently carrying a TOA address.",
         "probe_missed": "Kernel probe hits the module missed.",
+        "toa_syn": "TOA options read from a SYN and kept until the connection was created.",
+        "toa_deferred": "TOA options read from a bare ACK held back by TCP_DEFER_ACCEPT and kept until the connection was created.",
+        "toa_req_dropped": "Kept TOA options whose handshake was abandoned or reset before a connection existed.",
+        "toa_syn_cookie": "TOA options on a SYN answered with a SYN cookie: the kernel keeps no state, so they are lost.",
+        "toa_stale": "Entries dropped because their socket was gone (a missed destruction); never answered.",
+        "reqs_live": "Handshakes in progress holding a TOA address.",
     ]
 
     public var json: JSON {

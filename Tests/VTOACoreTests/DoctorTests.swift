@@ -85,7 +85,7 @@ import Testing
     @Test func nothingLost() throws {
         let c = try check(World.healthy().machine.doctor(), "lost")
         #expect(c.status == .ok)
-        #expect(c.summary == "no TOA lost (toa_over_cap, toa_alloc_fail and probe_missed are 0)")
+        #expect(c.summary == "no TOA lost (toa_over_cap, toa_alloc_fail, toa_syn_cookie and probe_missed are 0)")
     }
 
     @Test func overCapNamesMaxEntriesAndTheConfig() throws {
@@ -97,6 +97,15 @@ import Testing
         #expect(c.summary == "connections with a TOA got the proxy's address: toa_over_cap=7 (max_entries = 1048576 open TOA connections reached)")
         #expect(c.remedy == "raise max_entries in /etc/vtoa/vtoa.conf, then 'vtoa reload'")
         #expect(r.exitCode == 0)
+    }
+
+    @Test func synCookieLossNamesTheProxyAndTheBacklog() throws {
+        let w = World.healthy()
+        w.facts.files["/proc/net/vtoa_stats"] = "toa_over_cap 0\ntoa_alloc_fail 0\ntoa_syn_cookie 3\nprobe_missed 0\n"
+        let c = try check(w.machine.doctor(), "lost")
+        #expect(c.status == .warn)
+        #expect(c.summary == "connections with a TOA got the proxy's address: toa_syn_cookie=3 (a TOA on a SYN answered with a SYN cookie, which keeps no state)")
+        #expect(c.remedy?.contains("tcp_max_syn_backlog") == true)
     }
 
     @Test func everyLossHasItsRemedy() throws {
@@ -204,6 +213,27 @@ import Testing
         #expect(c.summary == "kprobes are switched off (/sys/kernel/debug/kprobes/enabled is 0): vtoa is loaded but sees no TOA")
         #expect(c.remedy == "echo 1 > /sys/kernel/debug/kprobes/enabled")
         #expect(r.exitCode == 1)
+    }
+
+    @Test func kprobesSwitchedOffMatterOnlyToTheKretprobeFallback() throws {
+        let w = World.healthy()
+        w.facts.files["/sys/kernel/debug/kprobes/enabled"] = "0\n"
+        w.facts.files["/sys/kernel/debug/kprobes/list"] = "ffffffff8a1b2c30  k  tcp_v4_rcv+0x0    [FTRACE]\n"
+        var r = w.machine.doctor()
+        var c = try check(r, "kprobes-enabled")
+        #expect(c.status == .ok)
+        #expect(c.summary == "kprobes are switched off (/sys/kernel/debug/kprobes/enabled is 0): vtoa does not use them here (getname by ftrace redirect)")
+        w.facts.files["/sys/kernel/debug/kprobes/list"] = "ffffffff8a1b2c30  r  inet_getname+0x0    [DISABLED][FTRACE]\n"
+        r = w.machine.doctor()
+        c = try check(r, "kprobes-enabled")
+        #expect(c.status == .fail)
+        #expect(r.exitCode == 1)
+    }
+
+    @Test func kprobesListParsing() {
+        #expect(Machine.listsGetnameKretprobe("ffffffff81a  r  inet6_getname+0x0    [FTRACE]\n"))
+        #expect(!Machine.listsGetnameKretprobe("ffffffff81a  k  inet_getname+0x0    [FTRACE]\n"))
+        #expect(!Machine.listsGetnameKretprobe(""))
     }
 
     @Test func kprobesSwitchedOn() throws {

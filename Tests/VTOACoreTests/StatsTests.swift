@@ -49,7 +49,8 @@ import Testing
     @Test func everyKnownNameHasHelp() {
         for n in ["syn_recv_sock_toa", "syn_recv_sock_no_toa", "toa_v4", "toa_v6", "toa_malformed", "toa_untrusted",
                   "toa_multiple", "toa_tfo", "toa_over_cap", "toa_alloc_fail", "getname_toa_ok", "getname_toa_bypass",
-                  "getname_toa_empty", "getsockopt_toa", "getsockopt_no_toa", "entries_live", "probe_missed"] {
+                  "getname_toa_empty", "getsockopt_toa", "getsockopt_no_toa", "entries_live", "probe_missed",
+                  "toa_syn", "toa_deferred", "toa_req_dropped", "toa_syn_cookie", "toa_stale", "reqs_live"] {
             #expect(VTOAStats.help[n] != nil, "\(n)")
         }
     }

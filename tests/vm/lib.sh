@@ -9,6 +9,7 @@
 #   vtoa_loaded                  true if the module is loaded
 #   stat NAME [NETNS]            print the counter NAME from /proc/net/vtoa_stats
 #                                (as network namespace NETNS sees it)
+#   tcpext NAME                  print the kernel's TcpExt counter NAME (/proc/net/netstat)
 #   param NAME [VALUE]           read (print) or write (like echo: VALUE + newline)
 #                                /sys/module/vtoa/parameters/NAME
 #   peer_setup                   "toa-peer setup" (once per boot)
@@ -20,7 +21,8 @@
 #   nginx_start                  nginx on 192.0.2.1:80 and [2001:db8::1]:80 serving
 #                                "hello from the origin", access log (\$remote_addr:
 #                                \$remote_port "\$request" \$status) in $NGINX_LOG
-#                                (in network namespace $NGINX_NETNS when that is set)
+#                                (in network namespace $NGINX_NETNS when that is set;
+#                                $NGINX_LISTEN is added to both listen lines, e.g. deferred)
 #   nginx_stop                   stop it (also done at exit)
 #   writer_netns_setup           for toa-writer tests: client namespace $WRITER_CLI
 #                                (192.0.2.2, 2001:db8::2) and server namespace
@@ -85,6 +87,11 @@ stat() {
     [ -r "$VTOA_STATS" ] || fail "$VTOA_STATS not readable (module loaded?)"
     ${2:+ip netns exec "$2"} awk -v n="$1" '$1 == n { print $2; found = 1; exit } END { exit !found }' "$VTOA_STATS" \
         || fail "no counter '$1' in $VTOA_STATS${2:+ of network namespace $2}"
+}
+
+tcpext() {
+    awk -v n="$1" '/^TcpExt:/ { if (!seen) { seen = 1; for (i = 2; i <= NF; i++) if ($i == n) col = i; next } if (col) { print $col; found = 1 } }
+        END { exit !found }' /proc/net/netstat || fail "no TcpExt counter $1 in /proc/net/netstat"
 }
 
 param() {
@@ -170,7 +177,7 @@ events { worker_connections 64; }
 http {
 	log_format real '\$remote_addr:\$remote_port "\$request" \$status';
 	access_log $NGINX_LOG real;
-	server { listen 192.0.2.1:80; listen [2001:db8::1]:80; root $TMPDIR/www; }
+	server { listen 192.0.2.1:80 $NGINX_LISTEN; listen [2001:db8::1]:80 $NGINX_LISTEN; root $TMPDIR/www; }
 }
 CONF
     ${NGINX_NETNS:+ip netns exec "$NGINX_NETNS"} nginx -c "$TMPDIR/nginx.conf" -e "$TMPDIR/logs/error.log" || fail "nginx did not start"

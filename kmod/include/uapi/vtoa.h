@@ -4,8 +4,7 @@
  *
  * A FULLNAT proxy (Anti-DDoS proxy, CDN node, FULLNAT load balancer)
  * replaces the client's source address with its own and carries the
- * client's address in a TCP option ("TOA") on the segment that completes
- * the three-way handshake:
+ * client's address in a TCP option ("TOA") on the handshake:
  *
  *   IPv4 TOA: kind 254, length 8:  port (2 bytes), IPv4 address (4 bytes)
  *   IPv6 TOA: kind 253, length 20: port (2 bytes), IPv6 address (16 bytes)
@@ -14,6 +13,16 @@
  * kind 254 length 20 is also taken as an IPv6 TOA (what dpvs-style
  * proxies send). A kind-254 option carrying the TCP Fast Open magic
  * 0xF989 on a SYN is never a TOA.
+ *
+ * Where it is read: the SYN, the ACK completing the handshake and, with
+ * TCP_DEFER_ACCEPT on the listener (the kernel then holds back the bare
+ * ACK), the first data segment, which creates the connection. For a TCP
+ * Fast Open connection (created from its SYN) also the ACK completing
+ * the handshake. The first believed TOA of a connection wins: the SYN's
+ * over the ACK's, the ACK's over the data's; an address, once given to
+ * the application, never changes. A SYN the kernel answers with a SYN
+ * cookie leaves no state behind, so a TOA on that SYN alone is lost
+ * (counted in toa_syn_cookie); the ACK's is read as usual.
  *
  * When one segment carries several TOA options, the first valid one wins.
  * When the option list of the segment is malformed anywhere (a length of
@@ -46,8 +55,11 @@
  * parameter getpeername=1 (the default): an IPv4 TOA on an AF_INET6
  * socket comes back v4-mapped (::ffff:a.b.c.d), an IPv6 TOA on an
  * AF_INET socket comes back as a struct sockaddr_in6 (as Alibaba Cloud's
- * VTOA does). getsockname() is never changed. Kernel-internal callers
- * (kernel threads such as nfsd) always see the real peer.
+ * VTOA does): only to user tasks, whose getpeername()/accept() pass a
+ * struct sockaddr_storage. Every other caller (kernel threads such as
+ * nfsd or an iSCSI target, io_uring workers, anything outside task
+ * context) gets the real peer in its socket's own family. getsockname()
+ * is never changed.
  *
  * Module parameters (/sys/module/vtoa/parameters/, writable at run time):
  *	getpeername	 bool, default 1: rewrite getpeername()/accept().

@@ -44,6 +44,7 @@ static struct {
 	bool quiet;
 	bool close_first;
 	bool saved_syn;
+	int defer;
 	int backlog;
 	int logfd;
 	int epfd;
@@ -95,6 +96,9 @@ static void usage(void)
 "                  (no SO_LINGER {1,0})\n"
 "  --saved-syn     append ' syn=HEX' to each line: the TCP options of the\n"
 "                  client's SYN as the kernel saved it (TCP_SAVE_SYN)\n"
+"  --defer SEC     TCP_DEFER_ACCEPT on the listeners (nginx 'deferred'): the\n"
+"                  kernel drops the bare handshake ACK and creates the\n"
+"                  connection from the first data segment\n"
 "  --backlog N     listen() backlog (default 4096)\n"
 "  --quiet         do not print report lines on stdout\n"
 "  --log FILE      append report lines to FILE\n"
@@ -494,6 +498,9 @@ static int open_listener(int lidx, int port)
 	if (S.saved_syn &&
 	    setsockopt(fd, IPPROTO_TCP, TCP_SAVE_SYN, &one, sizeof(one)) < 0)
 		die("TCP_SAVE_SYN: %s", strerror(errno));
+	if (S.defer && setsockopt(fd, IPPROTO_TCP, TCP_DEFER_ACCEPT, &S.defer,
+				  sizeof(S.defer)) < 0)
+		die("TCP_DEFER_ACCEPT: %s", strerror(errno));
 	if (listen(fd, S.backlog) < 0)
 		die("listen on port %d: %s", port, strerror(errno));
 	return fd;
@@ -550,6 +557,11 @@ static void parse_args(int argc, char **argv)
 			S.close_first = true;
 		} else if (!strcmp(a, "--saved-syn")) {
 			S.saved_syn = true;
+		} else if (!strcmp(a, "--defer")) {
+			if (i + 1 >= argc || !parse_long(argv[i + 1], 1, 3600, &v))
+				usage_die("--defer needs seconds (1-3600)");
+			S.defer = (int)v;
+			i++;
 		} else if (!strcmp(a, "--backlog")) {
 			if (i + 1 >= argc || !parse_long(argv[i + 1], 1, 1 << 20, &v))
 				usage_die("--backlog needs a number");

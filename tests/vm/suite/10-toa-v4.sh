@@ -33,10 +33,10 @@ out=$(toa-peer conn --src 192.0.2.2 --dst 192.0.2.1:8004 --sport 41004 \
 	--ack-opt "0101 2202 $TOA") || fail "TOA after other options failed"
 assert_match "$out" "peer=4/198\.51\.100\.7:4321 " "TOA after NOPs and another option"
 
-# TOA on the SYN only is not read (the handshake-completing segment is)
+# a TOA on the SYN only is read too (88-defer-syn has every placement)
 out=$(toa-peer conn --src 192.0.2.2 --dst 192.0.2.1:8004 --sport 41005 \
 	--syn-opt "020405b4 $TOA") || fail "SYN-TOA connection failed"
-assert_match "$out" "peer=4/192\.0\.2\.2:41005 .*toa=E/ENOENT" "TOA on SYN only"
+assert_match "$out" "peer=4/198\.51\.100\.7:4321 .*toa=4/198\.51\.100\.7:4321$" "TOA on SYN only"
 
 # counters are per network namespace: a fresh namespace has seen nothing
 other=$(unshare -n awk '$1 == "syn_recv_sock_toa" { print $2 }' /proc/net/vtoa_stats) ||

@@ -1,5 +1,7 @@
 # 9. A real server: nginx logs $remote_addr; through the peer its access
-#    log shows the injected client, without the module the proxy.
+#    log shows the injected client, without the module the proxy. Also
+#    with 'listen ... deferred' (TCP_DEFER_ACCEPT), the TOA on the
+#    handshake ACK only, which the kernel holds back.
 . "$VTOA_LIB"
 peer_setup
 command -v nginx >/dev/null || fail "nginx is not in the guest image"
@@ -20,3 +22,16 @@ cat "$NGINX_LOG"
 assert_match "$(sed -n 1p "$NGINX_LOG")" '^192\.0\.2\.2:49001 "GET / HTTP/1\.0" 200$' "access log without module"
 assert_match "$(sed -n 2p "$NGINX_LOG")" '^198\.51\.100\.7:4321 "GET / HTTP/1\.0" 200$' "access log with module"
 assert_match "$(sed -n 3p "$NGINX_LOG")" '^2001:db8:c::7:4321 "GET / HTTP/1\.0" 200$' "IPv6 access log with module"
+
+# listen ... deferred: the kernel drops the bare ACK that carries the TOA
+nginx_stop
+sleep 0.5
+: >"$NGINX_LOG"
+NGINX_LISTEN=deferred nginx_start
+grep -q "deferred" "$TMPDIR/nginx.conf" || fail "nginx.conf has no deferred listen"
+toa-peer conn --src 192.0.2.2 --dst 192.0.2.1:80 --sport 49004 --ack-opt "fe08 10e2 c6336408" --data "$REQ" >"$TMPDIR/r3" ||
+	fail "request to a deferred listener failed"
+grep -q "hello from the origin" "$TMPDIR/r3" || fail "nginx reply missing (deferred): $(cat "$TMPDIR/r3")"
+sleep 0.5
+assert_match "$(sed -n 1p "$NGINX_LOG")" '^198\.51\.100\.8:4322 "GET / HTTP/1\.0" 200$' "access log of a deferred listener"
+[ "$(stat toa_deferred)" -ge 1 ] || fail "toa_deferred is 0: the TOA did not come from the held-back ACK"
