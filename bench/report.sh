@@ -39,6 +39,18 @@ function paired(ka, pa, kb, pb, op, minr,    r, a, n) {
 		}
 	return median(a, n)
 }
+# "min-max" over rounds of A/B
+function spread(ka, pa, kb, pb, minr,    r, lo, hi, x, n) {
+	n = 0
+	for (r = minr; r <= maxr; r++)
+		if (((ka SUBSEP pa SUBSEP r) in val) && ((kb SUBSEP pb SUBSEP r) in val) && val[kb, pb, r] > 0) {
+			x = val[ka, pa, r] / val[kb, pb, r]
+			if (n == 0 || x < lo) lo = x
+			if (n == 0 || x > hi) hi = x
+			n++
+		}
+	return n ? sprintf("%.2f-%.2f", lo, hi) : "n/a"
+}
 function f(x, fmt) { return x == "" ? "n/a" : sprintf(fmt, x) }
 function mark(ok) { return ok ? "ok" : "MISS" }
 $1 == "S" { val[$2, $3, $4] = $5; if ($4 + 0 > maxr) maxr = $4 + 0; next }
@@ -65,15 +77,20 @@ END {
 	r2u = paired("peer.none.rate", "loaded", "peer.none.rate", "unloaded", "/", 1)
 	printf "2. connections/s through the FULLNAT peer (toa-peer load --close rst, fastest of %s x %s)\n",
 		"peer_chunks" in info ? info["peer_chunks"] : 3, "peer_count" in info ? info["peer_count"] : 1500
-	printf "   loaded: --toa none %s   --toa v4 %s   ratio %s   target >= 0.95 %s\n",
-		f(pn, "%.0f"), f(pv, "%.0f"), f(r2, "%.3f"), mark(r2 >= 0.95)
+	printf "   loaded: --toa none %s   --toa v4 %s   ratio %s (rounds %s)   target >= 0.97 %s\n",
+		f(pn, "%.0f"), f(pv, "%.0f"), f(r2, "%.3f"), spread("peer.v4.rate", "loaded", "peer.none.rate", "loaded", 1), mark(r2 >= 0.97)
 	printf "   (unloaded --toa none %s: loaded/unloaded without TOA %s)\n\n", f(pu, "%.0f"), f(r2u, "%.3f")
 
 	# 3. per call
 	base = "cc.toa.getpeername"
-	printf "3. ns per call on an accepted socket (fastest batch)  unloaded   loaded    added   ratio\n"
+	printf "3. ns per call on an accepted socket (fastest batch)  unloaded   loaded    added   ratio  rounds     target\n"
+	# the targets: getsockname <= 1.02, getpeername without a TOA <= 1.05,
+	# with one <= 1.15, getsockopt(1348) <= 1.15 of getpeername unloaded
+	tgt["toa.getpeername"] = 1.15; tgt["toa.getsockopt1348"] = 1.15
+	tgt["lo.getpeername"] = 1.05; tgt["peer.getpeername"] = 1.05; tgt["lo-empty.getpeername"] = 1.05
+	tgt["toa.getsockname"] = 1.02; tgt["lo.getsockname"] = 1.02
 	n3 = split("toa.getpeername toa.getsockopt1348 lo-empty.getpeername lo.getpeername peer.getpeername toa.getsockname lo.getsockname peer.getsockopt1348 lo.getsockopt1348", rows, " ")
-	split("getpeername, TOA socket|getsockopt(1348), TOA socket *|getpeername, loopback, table empty|getpeername, loopback, table in use|getpeername, peer without TOA|getsockname, TOA socket (probe only)|getsockname, loopback (probe only)|getsockopt(1348), peer without TOA *|getsockopt(1348), loopback *", names, "|")
+	split("getpeername, TOA socket|getsockopt(1348), TOA socket *|getpeername, loopback, table empty|getpeername, loopback, table in use|getpeername, peer without TOA|getsockname, TOA socket|getsockname, loopback|getsockopt(1348), peer without TOA *|getsockopt(1348), loopback *", names, "|")
 	for (i = 1; i <= n3; i++) {
 		k = "cc." rows[i]
 		u = med(k, "unloaded", 1); l = med(k, "loaded", 1)
@@ -82,13 +99,20 @@ END {
 		bu = med(b, "unloaded", 1)
 		add = paired(k, "loaded", b, "unloaded", "-", 1)
 		rat = paired(k, "loaded", b, "unloaded", "/", 1)
-		printf "   %-44s %8s %8s %8s %7s\n", names[i], f(u, "%.0f"), f(l, "%.0f"), f(add, "%+.0f"), f(rat, "%.2f")
+		t = ""
+		if (rows[i] in tgt) {
+			t = sprintf("<= %.2f %s", tgt[rows[i]], mark(rat != "" && rat <= tgt[rows[i]]))
+			if (!(rat != "" && rat <= tgt[rows[i]])) missed3 = missed3 " " rows[i]
+		}
+		printf "   %-44s %8s %8s %8s %7s  %-9s  %s\n", names[i], f(u, "%.0f"), f(l, "%.0f"), f(add, "%+.0f"), f(rat, "%.2f"),
+			spread(k, "loaded", b, "unloaded", 1), t
+		if (rows[i] == "toa.getsockname") r3n = rat
+		if (rows[i] == "peer.getpeername") r3e = rat
 		if (rows[i] == "toa.getpeername") { a3p = add; r3p = rat }
 		if (rows[i] == "toa.getsockopt1348") { a3o = add; r3o = rat }
 	}
 	printf "   * added/ratio against getpeername unloaded on the same socket (unloaded, 1348 fails ENOPROTOOPT)\n"
-	printf "   target <= 50 ns added: getpeername %s, getsockopt(1348) %s (emulated CPU: read the ratios)\n\n",
-		mark(a3p != "" && a3p <= 50), mark(a3o != "" && a3o <= 50)
+	printf "   targets missed:%s (emulated CPU: ratios, not nanoseconds, carry over to hardware)\n\n", missed3 == "" ? " none" : missed3
 
 	# 4. memory
 	conns = info["mem_conns"] + 0; page = info["page_size"] + 0; order = info["slab.order"] + 0
@@ -127,8 +151,9 @@ END {
 	printf "   targets status < 20 ms: guest %s, host %s; doctor < 200 ms: guest %s, host %s\n\n",
 		mark(gs != "" && gs < 20), mark(hs != "" && hs < 20), mark(gd != "" && gd < 200), mark(hd != "" && hd < 200)
 
-	printf "ratios: conn %s (>=0.97 %s) | toa-conn %s (>=0.95 %s) | getpeername-toa x%s %s ns, getsockopt1348-toa x%s %s ns (<=50 ns %s) | memory %s B/conn (<=64 %s) | status %s/%s ms, doctor %s/%s ms guest/host\n",
-		f(r1, "%.3f"), mark(r1 >= 0.97), f(r2, "%.3f"), mark(r2 >= 0.95),
-		f(r3p, "%.2f"), f(a3p, "%+.0f"), f(r3o, "%.2f"), f(a3o, "%+.0f"), mark(a3p != "" && a3o != "" && a3p <= 50 && a3o <= 50),
+	printf "ratios: conn %s (>=0.97 %s) | toa-conn %s (>=0.97 %s) | getpeername-toa x%s (<=1.15 %s), no-toa x%s (<=1.05 %s), getsockname x%s (<=1.02 %s), getsockopt1348-toa x%s (<=1.15 %s) | memory %s B/conn (<=64 %s) | status %s/%s ms, doctor %s/%s ms guest/host\n",
+		f(r1, "%.3f"), mark(r1 >= 0.97), f(r2, "%.3f"), mark(r2 >= 0.97),
+		f(r3p, "%.2f"), mark(r3p != "" && r3p <= 1.15), f(r3e, "%.2f"), mark(r3e != "" && r3e <= 1.05),
+		f(r3n, "%.2f"), mark(r3n != "" && r3n <= 1.02), f(r3o, "%.2f"), mark(r3o != "" && r3o <= 1.15),
 		f(totb, "%.0f"), mark(totb != "" && totb <= 64), f(gs, "%.0f"), f(hs, "%.0f"), f(gd, "%.0f"), f(hd, "%.0f")
 }'

@@ -18,6 +18,7 @@
 #include <net/inet_common.h>
 #include <net/request_sock.h>
 #include <net/tcp.h>
+#include <linux/netfilter.h>
 #if IS_ENABLED(CONFIG_IPV6)
 #include <net/ipv6.h>
 #endif
@@ -70,6 +71,8 @@ VTOA_PROTO(tcp_child_process,
 							   struct sock *,
 							   struct sk_buff *));
 VTOA_PROTO(inet_sock_destruct, void (*)(struct sock *));
+VTOA_PROTO(nf_getsockopt, int (*)(struct sock *, u_int8_t, int, char __user *,
+				  int *));
 VTOA_PROTO(inet_getname, int (*)(struct socket *, struct sockaddr *, int));
 #if IS_ENABLED(CONFIG_IPV6)
 VTOA_PROTO(inet6_getname, int (*)(struct socket *, struct sockaddr *, int));

@@ -42,6 +42,7 @@
 #include <linux/sched.h>
 #include <linux/tcp.h>
 #include <linux/percpu.h>
+#include <linux/delay.h>
 #include <net/sock.h>
 #include <net/tcp.h>
 #include <net/inet_connection_sock.h>
@@ -392,6 +393,38 @@ static void vtoa_on_getname(VTOA_FTRACE_REGS *fregs)
 		vtoa_ftrace_redirect(fregs, vtoa_getname_toa);
 }
 
+/*
+ * getsockopt(IPPROTO_IP, 1348/1349): the kernel's nf_getsockopt() finds
+ * our nf_sockopt_ops under a global mutex and takes a module reference on
+ * every call. Where ftrace can redirect, its callback sends our two
+ * options straight to vtoa_sockopt_get() instead. That may sleep (the
+ * copy to user space can fault), so the redirected calls are counted
+ * per CPU; unload waits for the count to drop to 0, then for
+ * synchronize_rcu_tasks() (the few instructions after the decrement).
+ */
+static DEFINE_PER_CPU(long, vtoa_sockopt_inflight);
+
+static int notrace vtoa_nf_getsockopt(struct sock *sk, u_int8_t pf,
+				      int optval, char __user *opt, int *len)
+{
+	int err = vtoa_sockopt_get(sk, optval, opt, len);
+
+	this_cpu_dec(vtoa_sockopt_inflight);
+	return err;
+}
+
+/* nf_getsockopt(sk, pf, optval, opt, len) */
+static void vtoa_on_nf_getsockopt(VTOA_FTRACE_REGS *fregs)
+{
+	int optval = (int)vtoa_ftrace_arg(fregs, 2);
+
+	if ((vtoa_ftrace_arg(fregs, 1) & 0xff) != PF_INET ||
+	    optval < VTOA_SO_BASE || optval >= VTOA_SO_MAX)
+		return;
+	this_cpu_inc(vtoa_sockopt_inflight);
+	vtoa_ftrace_redirect(fregs, vtoa_nf_getsockopt);
+}
+
 #define VTOA_FTRACE_CB(name, body)					\
 static void notrace name(unsigned long ip, unsigned long pip,		\
 			 struct ftrace_ops *op, VTOA_FTRACE_REGS *fregs)\
@@ -413,6 +446,7 @@ VTOA_FTRACE_CB(vtoa_cb_child_process, vtoa_on_child_process)
 VTOA_FTRACE_CB(vtoa_cb_reqsk_destructor, vtoa_on_reqsk_destructor)
 VTOA_FTRACE_CB(vtoa_cb_destruct, vtoa_on_destruct)
 VTOA_FTRACE_CB(vtoa_cb_getname, vtoa_on_getname)
+VTOA_FTRACE_CB(vtoa_cb_nf_getsockopt, vtoa_on_nf_getsockopt)
 
 struct vtoa_fhook {
 	const char *sym;
@@ -586,10 +620,12 @@ enum { VTOA_GETNAME_NONE, VTOA_GETNAME_FTRACE, VTOA_GETNAME_KRETPROBE };
 static int vtoa_getname_mode;
 
 #ifdef VTOA_FAULT_INJECT
-/* test builds only: take the kretprobe fallback, as a kernel without IPMODIFY */
-static bool vtoa_fault_getname_kretprobe;
-module_param_named(fault_getname_kretprobe, vtoa_fault_getname_kretprobe,
-		   bool, 0444);
+/* test builds only: no redirects, as on a kernel without IPMODIFY */
+static bool vtoa_fault_no_redirect;
+module_param_named(fault_no_redirect, vtoa_fault_no_redirect, bool, 0444);
+#define vtoa_no_redirect()	(!VTOA_HAVE_REDIRECT || vtoa_fault_no_redirect)
+#else
+#define vtoa_no_redirect()	(!VTOA_HAVE_REDIRECT)
 #endif
 
 const char *vtoa_getname_hook(void)
@@ -604,12 +640,8 @@ static int vtoa_getname_ftrace_init(void)
 	unsigned int i;
 	int err;
 
-	if (!VTOA_HAVE_REDIRECT)
+	if (vtoa_no_redirect())
 		return -EOPNOTSUPP;
-#ifdef VTOA_FAULT_INJECT
-	if (vtoa_fault_getname_kretprobe)
-		return -EOPNOTSUPP;
-#endif
 	for (i = 0; i < ARRAY_SIZE(vtoa_getname_syms); i++) {
 		err = ftrace_set_filter(&vtoa_getname_ops, (unsigned char *)
 					vtoa_getname_syms[i],
@@ -663,6 +695,64 @@ static void vtoa_getname_exit(void)
 	vtoa_getname_mode = VTOA_GETNAME_NONE;
 }
 
+static struct ftrace_ops vtoa_sockopt_ops = {
+	.func = vtoa_cb_nf_getsockopt,
+	.flags = VTOA_FTRACE_FLAGS | FTRACE_OPS_FL_IPMODIFY |
+		 FTRACE_OPS_FL_PERMANENT,
+};
+
+static const char vtoa_sockopt_sym[] = "nf_getsockopt";
+static bool vtoa_sockopt_redirected;
+
+const char *vtoa_sockopt_hook(void)
+{
+	return vtoa_sockopt_redirected ? "ftrace redirect" : "nf_sockopt";
+}
+
+/* optional: without it, 1348/1349 go the kernel's nf_sockopt way */
+static void vtoa_sockopt_redirect_init(void)
+{
+	int err;
+
+	if (vtoa_no_redirect())
+		return;
+	err = ftrace_set_filter(&vtoa_sockopt_ops, (unsigned char *)
+				vtoa_sockopt_sym, sizeof(vtoa_sockopt_sym) - 1,
+				0);
+	if (!err)
+		err = register_ftrace_function(&vtoa_sockopt_ops);
+	if (err) {
+		vtoa_ftrace_free_filter(&vtoa_sockopt_ops);
+		pr_info("vtoa: cannot redirect nf_getsockopt (%d): getsockopt 1348 goes through nf_sockopt\n",
+			err);
+		return;
+	}
+	vtoa_sockopt_redirected = true;
+}
+
+static long vtoa_sockopt_inflight_sum(void)
+{
+	long n = 0;
+	int cpu;
+
+	for_each_possible_cpu(cpu)
+		n += per_cpu(vtoa_sockopt_inflight, cpu);
+	return n;
+}
+
+static void vtoa_sockopt_redirect_exit(void)
+{
+	if (!vtoa_sockopt_redirected)
+		return;
+	unregister_ftrace_function(&vtoa_sockopt_ops);
+	vtoa_ftrace_free_filter(&vtoa_sockopt_ops);
+	/* every redirected call counted itself before the callback returned */
+	while (vtoa_sockopt_inflight_sum() > 0)
+		msleep(20);
+	synchronize_rcu_tasks();
+	vtoa_sockopt_redirected = false;
+}
+
 int vtoa_hooks_init(void)
 {
 	unsigned int i, cpus = num_possible_cpus();
@@ -681,9 +771,12 @@ int vtoa_hooks_init(void)
 	if (err)
 		return err;
 	err = vtoa_getname_init();
-	if (err)
+	if (err) {
 		vtoa_fhooks_exit();
-	return err;
+		return err;
+	}
+	vtoa_sockopt_redirect_init();
+	return 0;
 }
 
 void vtoa_hooks_exit(void)
@@ -694,6 +787,7 @@ void vtoa_hooks_exit(void)
 	 * disarmed by the kernel and return the unmodified address; no task
 	 * is inside vtoa_getname_toa() any more.
 	 */
+	vtoa_sockopt_redirect_exit();
 	vtoa_getname_exit();
 	vtoa_fhooks_exit();
 }

@@ -25,9 +25,9 @@ static int __init vtoa_init(void)
 	err = vtoa_hooks_init();
 	if (err)
 		goto sockopt;
-	pr_info("vtoa: %s loaded (getpeername=%d getsockopt=%d, getname by %s)\n",
+	pr_info("vtoa: %s loaded (getpeername=%d getsockopt=%d, getname by %s, getsockopt by %s)\n",
 		VTOA_VERSION, vtoa_param_getpeername, vtoa_param_getsockopt,
-		vtoa_getname_hook());
+		vtoa_getname_hook(), vtoa_sockopt_hook());
 	return 0;
 
 sockopt:

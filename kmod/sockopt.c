@@ -73,8 +73,7 @@ int vtoa_real_peer(const struct sock *sk, struct sockaddr_storage *ss)
 	return sizeof(*sin);
 }
 
-static int vtoa_sockopt_get(struct sock *sk, int optval, void __user *user,
-			    int *len)
+int vtoa_sockopt_get(struct sock *sk, int optval, void __user *user, int *len)
 {
 	struct sockaddr_storage ss;
 	struct vtoa_addr a;

@@ -114,6 +114,7 @@ extern bool vtoa_fault_skip_destruct;
 int vtoa_hooks_init(void);
 void vtoa_hooks_exit(void);
 const char *vtoa_getname_hook(void);
+const char *vtoa_sockopt_hook(void);
 unsigned long vtoa_probe_missed(void);
 
 /* sockopt.c */
@@ -122,6 +123,7 @@ void vtoa_sockopt_exit(void);
 int vtoa_fill_sockaddr(const struct vtoa_addr *a, unsigned short family,
 		       struct sockaddr_storage *ss);
 int vtoa_real_peer(const struct sock *sk, struct sockaddr_storage *ss);
+int vtoa_sockopt_get(struct sock *sk, int optval, void __user *user, int *len);
 
 /* stats.c */
 int vtoa_stats_init(void);
