@@ -12,6 +12,10 @@
  *   toa-peer conn --src IP --dst IP:PORT ...     one connection
  *   toa-peer load --src IP --dst IP:PORT --count N ...  many, one event loop
  *
+ * load --toa random gives every connection random option lists (valid,
+ * malformed and several TOAs) and predicts each answer with the module's
+ * own parser, kmod/parse.c, linked in.
+ *
  * Only 192.0.2.0/24, 198.51.100.0/24 and 2001:db8::/32 are used.
  */
 #include <fcntl.h>
@@ -27,6 +31,7 @@
 #include <unistd.h>
 
 #include "common.h"
+#include "parse.h"		/* kmod/parse.h: the module's option parser */
 
 #define TH_FIN 0x01
 #define TH_SYN 0x02
@@ -47,7 +52,9 @@
 
 enum { CLOSE_FIN, CLOSE_RST, CLOSE_KEEP };
 enum { UNTIL_LINE, UNTIL_CLOSE };
-enum { TOA_NONE, TOA_V4, TOA_V6 };
+enum { TOA_NONE, TOA_V4, TOA_V6, TOA_RANDOM };
+/* where a connection's expected TOA comes from (--toa random) */
+enum { SRC_SYN, SRC_ACK, SRC_DATA, SRC_NONE, SRC_NR };
 enum { EXP_AUTO, EXP_TOA, EXP_PROXY, EXP_NOMOD };
 enum { VERIFY_NONE, VERIFY_OPT, VERIFY_FULL };
 
@@ -81,6 +88,8 @@ static struct cfg {
 	long count;
 	long parallel;
 	int toa;
+	unsigned long seed;		/* --toa random */
+	bool defer;			/* server uses TCP_DEFER_ACCEPT */
 	int expect;
 	int verify;
 	bool verbose;
@@ -116,8 +125,13 @@ struct conn {
 	uint32_t ts_recent;
 	uint64_t t_start, t_progress;
 	uint64_t rcvd;		/* reply bytes received */
+	uint8_t syn_opt[MAX_OPT];
 	uint8_t ack_opt[MAX_OPT];
-	int ack_optlen;
+	uint8_t data_opt[MAX_OPT];
+	uint8_t syn_optlen, ack_optlen, data_optlen;
+	/* the TOA the kernel must report: exp.family 0 = none (the proxy) */
+	struct vtoa_addr exp;
+	uint8_t exp_src;	/* SRC_* */
 	char line[LINE_MAX_LEN];
 	size_t linelen;
 };
@@ -139,7 +153,9 @@ static struct {
 	bool conn_ok;		/* conn mode result */
 	/* kernel state for the expected answers (load) */
 	bool mod_gso, mod_gpn;
+	bool kind254;		/* ipv6_kind254: kind 254 length 20 is IPv6 */
 	int expect;
+	long src_count[SRC_NR];	/* --toa random: connections by TOA source */
 	uint64_t tx_errors;
 	uint64_t retrans, port_retries;
 } P = { .fd = -1 };
@@ -208,6 +224,14 @@ static int hexval(int c)
 	return -1;
 }
 
+/* Pad an option list with EOL (00) to a multiple of 4 bytes, in place. */
+static int opt_pad(uint8_t *b, int n)
+{
+	while (n % 4)
+		b[n++] = 0;
+	return n;
+}
+
 /* Raw option bytes; spaces, colons, commas ignored; padded with EOL to x4. */
 static void parse_hexopt(const char *flag, const char *s, uint8_t *out, int *len)
 {
@@ -233,8 +257,7 @@ static void parse_hexopt(const char *flag, const char *s, uint8_t *out, int *len
 	}
 	if (half >= 0)
 		usage_die("%s: odd number of hex digits", flag);
-	while (n % 4)
-		tmp[n++] = 0;	/* EOL padding */
+	n = opt_pad(tmp, n);	/* EOL padding */
 	if (n > MAX_OPT)
 		usage_die("%s: %d bytes of options (padded), max %d", flag, n,
 			  MAX_OPT);
@@ -698,7 +721,7 @@ static void tx(struct conn *c, uint8_t flags, uint32_t seq,
 
 static void tx_syn(struct conn *c)
 {
-	tx(c, TH_SYN, c->iss, C.syn_opt, C.syn_optlen, NULL, 0);
+	tx(c, TH_SYN, c->iss, c->syn_opt, c->syn_optlen, NULL, 0);
 }
 
 static void tx_hs_ack(struct conn *c)
@@ -708,7 +731,7 @@ static void tx_hs_ack(struct conn *c)
 
 static void tx_data(struct conn *c)
 {
-	tx(c, TH_PSH | TH_ACK, c->iss + 1, C.data_opt, C.data_optlen,
+	tx(c, TH_PSH | TH_ACK, c->iss + 1, c->data_opt, c->data_optlen,
 	   C.data, C.datalen);
 }
 
@@ -810,15 +833,269 @@ static bool alloc_port(struct conn *c, long slot)
 	return true;
 }
 
+/* ------------------------------------------------------------------ */
+/* --toa random: option lists from a PRNG, answers from kmod/parse.c      */
+
+struct gen {
+	uint64_t s;		/* xorshift64* state, never 0 */
+	long idx;
+	unsigned int k;		/* address-carrying options made so far */
+};
+
+static uint64_t splitmix64(uint64_t *x)
+{
+	uint64_t z = (*x += 0x9e3779b97f4a7c15ull);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+	return z ^ (z >> 31);
+}
+
+static uint32_t gen_u32(struct gen *g)
+{
+	g->s ^= g->s >> 12;
+	g->s ^= g->s << 25;
+	g->s ^= g->s >> 27;
+	return (uint32_t)((g->s * 0x2545f4914f6cdd1dull) >> 32);
+}
+
+static unsigned int gen_n(struct gen *g, unsigned int n)
+{
+	return gen_u32(g) % n;
+}
+
+/*
+ * Port and address (18 bytes) for the next address-carrying option of the
+ * connection, distinct from every other one of the run: n = idx * 32 + k;
+ * port 1024 + n % 60000 (never 0xf989, the TFO magic); IPv4
+ * 198.51.100.(1 + (n / 60000 + seed) % 254); IPv6
+ * 2001:db8:c:SEED:0:k:IDX+1 (seed's low 16 bits, idx + 1 as 32 bits).
+ */
+static void gen_addr(struct gen *g, uint8_t *p, int family)
+{
+	static const uint8_t pfx[6] = { 0x20, 0x01, 0x0d, 0xb8, 0x00, 0x0c };
+	unsigned int k = g->k++ & 31;
+	unsigned long n = (unsigned long)g->idx * 32 + k;
+
+	memset(p, 0, 18);
+	put16(p, (uint32_t)(1024 + n % 60000));
+	if (family == 4) {
+		p[2] = 198;
+		p[3] = 51;
+		p[4] = 100;
+		p[5] = (uint8_t)(1 + (n / 60000 + C.seed) % 254);
+		p[6] = (uint8_t)gen_u32(g);	/* what a length 9 carries */
+	} else {
+		memcpy(p + 2, pfx, 6);
+		put16(p + 8, (uint32_t)C.seed);
+		put16(p + 12, k);
+		put32(p + 14, (uint32_t)(g->idx + 1));
+	}
+}
+
+/* Ingredients of a random list and their weights. */
+enum { G_NOP, G_EOL, G_TOA4, G_TOA6, G_K254_20, G_TFO, G_BADLEN, G_SILLY,
+       G_OVERRUN, G_LONE, G_UNKNOWN, G_SACKPERM, G_NR };
+static const uint8_t gen_weight[G_NR] = {
+	[G_NOP] = 10, [G_EOL] = 4, [G_TOA4] = 16, [G_TOA6] = 8,
+	[G_K254_20] = 6, [G_TFO] = 6, [G_BADLEN] = 8, [G_SILLY] = 3,
+	[G_OVERRUN] = 3, [G_LONE] = 2, [G_UNKNOWN] = 10, [G_SACKPERM] = 5,
+};
+
+/*
+ * One random option list into b (at most MAX_OPT bytes once padded);
+ * returns its length, padded with EOL like --ack-opt. A SYN's list starts
+ * with MSS 1460. Never kinds 2/3 (besides that MSS), 8 (timestamps: later
+ * segments would have to carry them), 19 (MD5: the kernel drops the
+ * segment), 29 (TCP-AO), 30 (MPTCP), 34 (TFO cookie).
+ *
+ * What breaks the list (a length of 0 or 1, an option running past the
+ * end, a kind byte without its length) comes last and starts in the last
+ * 4 bytes: from 6.7 on (TCP-AO) the kernel drops a segment whose option
+ * list breaks where 5 or more bytes are left (tcp_inbound_hash(): 18 with
+ * MD5 alone), before the module sees it; 6.1 and older take it. Junk after
+ * an EOL is not looked at by anybody.
+ */
+static int gen_list(struct gen *g, uint8_t *b, bool syn)
+{
+	static const uint8_t mss[4] = { 0x02, 0x04, 0x05, 0xb4 };
+	static const uint8_t badlen[][2] = {
+		{ 254, 7 }, { 254, 9 }, { 254, 6 }, { 253, 19 }, { 253, 18 },
+	};
+	static const uint8_t junk_kind[4] = { 254, 253, 99, 200 };
+	unsigned int total = 0, items;
+	uint8_t a[18];
+	int n = 0;
+
+	if (syn) {
+		memcpy(b, mss, sizeof(mss));
+		n = sizeof(mss);
+	}
+	if (gen_n(g, 100) < 20)
+		return n;	/* empty (a SYN: the MSS only) */
+	for (int i = 0; i < G_NR; i++)
+		total += gen_weight[i];
+	items = 1 + gen_n(g, 6);
+	for (unsigned int it = 0; it < items; it++) {
+		unsigned int r = gen_n(g, total), w = 0, l;
+		int room = MAX_OPT - n, p;
+
+		while (r >= gen_weight[w])
+			r -= gen_weight[w++];
+		switch (w) {
+		case G_NOP:
+		case G_EOL:	/* whatever follows an EOL is padding */
+			if (room >= 1)
+				b[n++] = w == G_NOP ? 1 : 0;
+			break;
+		case G_TOA4:
+			if (room < 8)
+				break;
+			b[n] = VTOA_OPT_KIND_V4;
+			b[n + 1] = VTOA_OPT_LEN_V4;
+			gen_addr(g, a, 4);
+			memcpy(b + n + 2, a, 6);
+			n += 8;
+			break;
+		case G_TOA6:
+		case G_K254_20:
+			if (room < 20)
+				break;
+			b[n] = w == G_TOA6 ? VTOA_OPT_KIND_V6 : VTOA_OPT_KIND_V4;
+			b[n + 1] = 20;
+			gen_addr(g, a, 6);
+			memcpy(b + n + 2, a, 18);
+			n += 20;
+			break;
+		case G_TFO:	/* RFC 7413 experimental option, cookie request */
+			if (!syn || room < 4)
+				break;
+			b[n] = 254;
+			b[n + 1] = 4;
+			put16(b + n + 2, VTOA_TFO_MAGIC);
+			n += 4;
+			break;
+		case G_BADLEN:	/* a TOA kind with a wrong length */
+			r = gen_n(g, ARRAY_SIZE(badlen));
+			l = badlen[r][1];
+			if (room < (int)l)
+				break;
+			b[n] = badlen[r][0];
+			b[n + 1] = (uint8_t)l;
+			gen_addr(g, a, b[n] == VTOA_OPT_KIND_V4 ? 4 : 6);
+			memcpy(b + n + 2, a, l - 2);
+			n += (int)l;
+			break;
+		case G_SILLY:	/* length 0 or 1: the list is broken here */
+		case G_OVERRUN:	/* the last option runs past the (padded) end */
+			/* in the last 4 bytes (see above): NOP to get there */
+			l = n % 4 == 3;
+			if (room < (int)l + 2)
+				break;
+			if (l)
+				b[n++] = 1;
+			p = n;
+			b[n] = junk_kind[gen_n(g, 4)];
+			b[n + 1] = w == G_SILLY ? (uint8_t)gen_n(g, 2) : 0;
+			n += 2;
+			/* up to the end of this 4-byte block */
+			for (l = gen_n(g, 3); l > 0 && n % 4; l--)
+				b[n++] = (uint8_t)gen_u32(g);
+			n = opt_pad(b, n);
+			if (w == G_SILLY)
+				return n;
+			if (b[p] == VTOA_OPT_KIND_V4)
+				b[p + 1] = VTOA_OPT_LEN_V4;	/* truncated TOA */
+			else if (b[p] == VTOA_OPT_KIND_V6)
+				b[p + 1] = VTOA_OPT_LEN_V6;
+			else
+				b[p + 1] = (uint8_t)(n - p + 1 + (int)gen_n(g, 6));
+			return n;
+		case G_UNKNOWN:
+			l = 2 + gen_n(g, 5);
+			if (room < (int)l)
+				break;
+			b[n] = gen_n(g, 2) ? 99 : 200;
+			b[n + 1] = (uint8_t)l;
+			for (unsigned int i = 2; i < l; i++)
+				b[n + (int)i] = (uint8_t)gen_u32(g);
+			n += (int)l;
+			break;
+		case G_SACKPERM:
+			if (room < 2)
+				break;
+			b[n] = 4;
+			b[n + 1] = 2;
+			n += 2;
+			break;
+		case G_LONE:	/* a kind byte without its length, at the end */
+			l = (unsigned int)(3 - n % 4);	/* NOPs first */
+			if (room < (int)l + 1)
+				break;
+			while (l--)
+				b[n++] = 1;
+			b[n++] = gen_n(g, 2) ? junk_kind[gen_n(g, 4)] : 4;
+			return n;
+		}
+	}
+	return opt_pad(b, n);
+}
+
+/*
+ * The lists of connection c (from seed and index alone) and the answer
+ * the module must give: the first TOA kmod/parse.c finds on the SYN, else
+ * on the handshake ACK, else (TCP_DEFER_ACCEPT only) on the data segment.
+ */
+static void gen_random(struct conn *c)
+{
+	uint64_t x = (uint64_t)C.seed << 32 ^ (uint64_t)c->idx;
+	struct gen g = { .idx = c->idx };
+	unsigned int fl = P.kind254 ? VTOA_PARSE_V6_KIND254 : 0;
+	struct vtoa_parse_info info;
+	struct vtoa_addr a;
+
+	g.s = splitmix64(&x);
+	if (!g.s)
+		g.s = 1;
+	c->syn_optlen = (uint8_t)gen_list(&g, c->syn_opt, true);
+	c->ack_optlen = (uint8_t)gen_list(&g, c->ack_opt, false);
+	c->data_optlen = (uint8_t)gen_list(&g, c->data_opt, false);
+	memset(&c->exp, 0, sizeof(c->exp));
+	c->exp_src = SRC_NONE;
+	if (vtoa_parse_options(c->syn_opt, c->syn_optlen, fl | VTOA_PARSE_SYN,
+			       &a, &info) == VTOA_PARSE_FOUND)
+		c->exp_src = SRC_SYN;
+	else if (vtoa_parse_options(c->ack_opt, c->ack_optlen, fl, &a,
+				    &info) == VTOA_PARSE_FOUND)
+		c->exp_src = SRC_ACK;
+	else if (C.defer &&
+		 vtoa_parse_options(c->data_opt, c->data_optlen, fl, &a,
+				    &info) == VTOA_PARSE_FOUND)
+		c->exp_src = SRC_DATA;
+	if (c->exp_src != SRC_NONE)
+		c->exp = a;
+}
+
+/* The options of c's segments, and the TOA expected on it. */
 static void build_toa(struct conn *c)
 {
 	uint16_t port = (uint16_t)(1024 + c->idx % 60000);
 	uint8_t *o = c->ack_opt;
 
+	memset(&c->exp, 0, sizeof(c->exp));
+	c->exp_src = SRC_NONE;
+	if (C.toa == TOA_RANDOM) {
+		gen_random(c);
+		return;
+	}
+	memcpy(c->syn_opt, C.syn_opt, (size_t)C.syn_optlen);
+	c->syn_optlen = (uint8_t)C.syn_optlen;
+	memcpy(c->data_opt, C.data_opt, (size_t)C.data_optlen);
+	c->data_optlen = (uint8_t)C.data_optlen;
 	c->ack_optlen = 0;
 	if (!C.load) {
 		memcpy(c->ack_opt, C.ack_opt, (size_t)C.ack_optlen);
-		c->ack_optlen = C.ack_optlen;
+		c->ack_optlen = (uint8_t)C.ack_optlen;
 		return;
 	}
 	if (C.toa == TOA_V4) {
@@ -830,6 +1107,10 @@ static void build_toa(struct conn *c)
 		o[6] = 100;
 		o[7] = (uint8_t)(1 + c->idx % 254);
 		c->ack_optlen = 8;
+		c->exp.family = 4;
+		memcpy(c->exp.port, o + 2, 2);
+		memcpy(c->exp.addr, o + 4, 4);
+		c->exp_src = SRC_ACK;
 	} else if (C.toa == TOA_V6) {
 		static const uint8_t pfx[12] = { 0x20, 0x01, 0x0d, 0xb8, 0, 0x0c };
 
@@ -840,6 +1121,10 @@ static void build_toa(struct conn *c)
 		put32(o + 16, (uint32_t)(c->idx + 1));
 		o[20] = o[21] = o[22] = o[23] = 0;	/* EOL padding */
 		c->ack_optlen = 24;
+		c->exp.family = 6;
+		memcpy(c->exp.port, o + 2, 2);
+		memcpy(c->exp.addr, o + 4, 16);
+		c->exp_src = SRC_ACK;
 	}
 }
 
@@ -909,7 +1194,7 @@ static bool verify_line(struct conn *c, char *why, size_t whylen)
 	char lst[16], got[ADDR_TOKEN_MAX], proxy[ADDR_TOKEN_MAX];
 	char toa[ADDR_TOKEN_MAX], toapeer[ADDR_TOKEN_MAX], name[ADDR_TOKEN_MAX];
 	const char *exp_opt, *exp_toa, *exp_peer;
-	uint16_t tport = (uint16_t)(1024 + c->idx % 60000);
+	unsigned int tport = get16(c->exp.port);
 	bool sock6, honoured;
 	struct { const char *key; const char *want; } chk[5];
 	int nchk = 0;
@@ -925,22 +1210,23 @@ static bool verify_line(struct conn *c, char *why, size_t whylen)
 	sock6 = strcmp(lst, "v4") != 0;
 	fmt_ep(proxy, sizeof(proxy), sock6, C.src.af, &C.src.u, c->sport);
 	fmt_ep(name, sizeof(name), sock6, C.dst.af, &C.dst.u, C.dport);
-	if (C.toa == TOA_V4) {
-		uint8_t a[4] = { 198, 51, 100, (uint8_t)(1 + c->idx % 254) };
-
-		fmt_ep(toa, sizeof(toa), false, AF_INET, a, tport);
-		fmt_ep(toapeer, sizeof(toapeer), sock6, AF_INET, a, tport);
-	} else if (C.toa == TOA_V6) {
-		uint8_t a[16] = { 0x20, 0x01, 0x0d, 0xb8, 0, 0x0c };
-
-		put32(a + 12, (uint32_t)(c->idx + 1));
-		fmt_ep(toa, sizeof(toa), true, AF_INET6, a, tport);
+	/*
+	 * getsockopt answers by the TOA's family; getpeername() in the
+	 * socket's family, except that an IPv6 TOA on an AF_INET socket
+	 * comes back as a sockaddr_in6.
+	 */
+	if (c->exp.family == 4) {
+		fmt_ep(toa, sizeof(toa), false, AF_INET, c->exp.addr, tport);
+		fmt_ep(toapeer, sizeof(toapeer), sock6, AF_INET, c->exp.addr,
+		       tport);
+	} else if (c->exp.family == 6) {
+		fmt_ep(toa, sizeof(toa), true, AF_INET6, c->exp.addr, tport);
 		strcpy(toapeer, toa);
 	} else {
 		strcpy(toa, proxy);
 		strcpy(toapeer, proxy);
 	}
-	honoured = P.expect == EXP_TOA && C.toa != TOA_NONE;
+	honoured = P.expect == EXP_TOA && c->exp.family != 0;
 	if (!P.mod_gso) {
 		exp_opt = "E/ENOPROTOOPT";
 		exp_toa = "E/ENOPROTOOPT";
@@ -977,6 +1263,30 @@ static bool verify_line(struct conn *c, char *why, size_t whylen)
 	return true;
 }
 
+static const char *const src_name[SRC_NR] = { "syn", "ack", "data", "none" };
+
+static void hex_opt(char *buf, const uint8_t *o, int len)
+{
+	for (int i = 0; i < len; i++)
+		sprintf(buf + 2 * i, "%02x", o[i]);
+	buf[2 * (len > 0 ? len : 0)] = 0;
+}
+
+/* --toa random: the lists of a connection that went wrong, to replay it. */
+static void report_opts(const struct conn *c)
+{
+	char s[2 * MAX_OPT + 1], a[2 * MAX_OPT + 1], d[2 * MAX_OPT + 1];
+
+	if (C.toa != TOA_RANDOM)
+		return;
+	hex_opt(s, c->syn_opt, c->syn_optlen);
+	hex_opt(a, c->ack_opt, c->ack_optlen);
+	hex_opt(d, c->data_opt, c->data_optlen);
+	msg("conn %ld: --syn-opt '%s' --ack-opt '%s' --data-opt '%s' (TOA expected from: %s%s)",
+	    c->idx, s, a, d, src_name[c->exp_src],
+	    P.kind254 ? ", ipv6_kind254=1" : "");
+}
+
 static void conn_end(struct conn *c, bool success, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
@@ -996,9 +1306,11 @@ static void conn_end(struct conn *c, bool success, const char *fmt, ...)
 			msg("%s", why);
 	} else if (!success) {
 		P.failed++;
-		if (P.reported++ < C.max_report)
+		if (P.reported++ < C.max_report) {
 			msg("conn %ld (sport %u): failed: %s", c->idx, c->sport,
 			    why);
+			report_opts(c);
+		}
 	} else if (C.verify == VERIFY_NONE) {
 		P.ok++;
 	} else {
@@ -1012,11 +1324,14 @@ static void conn_end(struct conn *c, bool success, const char *fmt, ...)
 				c->line[strcspn(c->line, "\n")] = 0;
 				msg("conn %ld (sport %u): bad: %s: %s", c->idx,
 				    c->sport, vwhy, c->line);
+				report_opts(c);
 			}
 		}
 	}
 	if (C.verbose && C.load && success)
 		fprintf(stderr, "%s", c->line);
+	if (C.load)
+		P.src_count[c->exp_src]++;
 	P.portmap[c->sport] = 0;
 	c->state = S_FREE;
 	P.freelist[P.nfree++] = c - P.slots;
@@ -1367,11 +1682,12 @@ static void read_module_state(void)
 	P.mod_gso = mod;
 	P.mod_gpn = mod;
 	if (mod) {
-		static const char *const names[2] = {
+		static const char *const names[3] = {
 			"/sys/module/vtoa/parameters/getsockopt",
 			"/sys/module/vtoa/parameters/getpeername",
+			"/sys/module/vtoa/parameters/ipv6_kind254",
 		};
-		for (int i = 0; i < 2; i++) {
+		for (int i = 0; i < 3; i++) {
 			int fd = open(names[i], O_RDONLY | O_CLOEXEC);
 			ssize_t n;
 
@@ -1379,7 +1695,9 @@ static void read_module_state(void)
 				continue;
 			n = read(fd, buf, sizeof(buf) - 1);
 			close(fd);
-			if (n > 0 && (buf[0] == 'N' || buf[0] == '0')) {
+			if (i == 2)
+				P.kind254 = n > 0 && (buf[0] == 'Y' || buf[0] == '1');
+			else if (n > 0 && (buf[0] == 'N' || buf[0] == '0')) {
 				if (i == 0)
 					P.mod_gso = false;
 				else
@@ -1475,6 +1793,10 @@ static int run(void)
 	printf("load count=%ld ok=%ld bad=%ld failed=%ld seconds=%.3f rate=%.0f/s\n",
 	       C.count, P.ok, P.bad, P.failed, secs,
 	       secs > 0 ? (double)C.count / secs : 0.0);
+	if (C.toa == TOA_RANDOM)
+		printf("random seed=%lu toa_syn=%ld toa_ack=%ld toa_data=%ld none=%ld\n",
+		       C.seed, P.src_count[SRC_SYN], P.src_count[SRC_ACK],
+		       P.src_count[SRC_DATA], P.src_count[SRC_NONE]);
 	fflush(stdout);
 	return P.ok == C.count ? 0 : 1;
 }
@@ -1517,10 +1839,23 @@ static void usage(void)
 "  --timeout SEC      give up after SEC seconds (default 10)\n"
 "load      N connections from one event loop, distinct source ports; each\n"
 "          carries a TOA on its handshake ACK derived from its number i\n"
+"          (or random lists, --toa random)\n"
 "  --count N          connections (required)\n"
 "  --parallel P       at most P in flight (default 64)\n"
-"  --toa v4|v6|none   v4: kind 254 198.51.100.(1+i%%254):(1024+i%%60000)\n"
+"  --toa v4|v6|none|random\n"
+"                     v4: kind 254 198.51.100.(1+i%%254):(1024+i%%60000)\n"
 "                     v6: kind 253 [2001:db8:c::(i+1)]:(1024+i%%60000)\n"
+"                     random: random lists on the SYN (after MSS 1460), the\n"
+"                     handshake ACK and the data segment: valid, malformed\n"
+"                     and several TOAs (254/8 in 198.51.100.0/24, 253/20 and\n"
+"                     254/20 in 2001:db8:c::/48), NOP, EOL, TFO (SYN), SACK-\n"
+"                     permitted, unknown kinds, lengths 0/1, overruns; the\n"
+"                     expected TOA is the first kmod/parse.c finds on the\n"
+"                     SYN, else the ACK (else the data with --defer);\n"
+"                     ipv6_kind254 is read from /sys\n"
+"  --seed N           --toa random: lists depend on N and i only (default 0)\n"
+"  --defer            --toa random: the server has TCP_DEFER_ACCEPT (toa-server\n"
+"                     --defer), so a TOA on the data segment counts too\n"
 "  --expect auto|toa|proxy|nomod  what the server must report (default auto:\n"
 "                     nomod if /sys/module/vtoa is absent, proxy for --toa\n"
 "                     none, toa otherwise; module parameters getsockopt and\n"
@@ -1535,6 +1870,8 @@ static void usage(void)
 "  --verbose          print every report line on stderr\n"
 "  also: --syn-opt --data-opt --data --until --close --timeout (per conn)\n"
 "  prints: load count=N ok=N bad=N failed=N seconds=S rate=R/s\n"
+"  and with --toa random: random seed=N toa_syn=N toa_ack=N toa_data=N none=N\n"
+"                     (connections by the segment their TOA is expected from)\n"
 "common:\n"
 "  --dev NAME         TUN device (default vtoa0)\n"
 "  --trace            print every segment sent (>) and received (<) on stderr\n"
@@ -1548,7 +1885,7 @@ static void usage(void)
 int main(int argc, char **argv)
 {
 	const char *cmd;
-	bool data_set = false;
+	bool data_set = false, opt_set = false, seed_set = false;
 
 	prog = "toa-peer";
 	if (argc < 2)
@@ -1595,12 +1932,15 @@ int main(int argc, char **argv)
 		} else if (!strcmp(a, "--syn-opt")) {
 			NEEDV();
 			parse_hexopt(a, v, C.syn_opt, &C.syn_optlen);
+			opt_set = true;
 		} else if (!strcmp(a, "--ack-opt")) {
 			NEEDV();
 			parse_hexopt(a, v, C.ack_opt, &C.ack_optlen);
+			opt_set = true;
 		} else if (!strcmp(a, "--data-opt")) {
 			NEEDV();
 			parse_hexopt(a, v, C.data_opt, &C.data_optlen);
+			opt_set = true;
 		} else if (!strcmp(a, "--data")) {
 			NEEDV();
 			parse_data(v);
@@ -1645,8 +1985,18 @@ int main(int argc, char **argv)
 				C.toa = TOA_V6;
 			else if (!strcmp(v, "none"))
 				C.toa = TOA_NONE;
+			else if (!strcmp(v, "random"))
+				C.toa = TOA_RANDOM;
 			else
-				usage_die("--toa: v4, v6 or none");
+				usage_die("--toa: v4, v6, none or random");
+		} else if (!strcmp(a, "--seed") && C.load) {
+			NEEDV();
+			if (!parse_long(v, 0, 2147483647L, &n))
+				usage_die("--seed: a number from 0 to 2147483647, got '%s'", v);
+			C.seed = (unsigned long)n;
+			seed_set = true;
+		} else if (!strcmp(a, "--defer") && C.load) {
+			C.defer = true;
 		} else if (!strcmp(a, "--expect") && C.load) {
 			NEEDV();
 			if (!strcmp(v, "auto"))
@@ -1695,6 +2045,10 @@ int main(int argc, char **argv)
 		usage_die("--src and --dst must be the same address family");
 	if (C.load && C.count < 0)
 		usage_die("load needs --count N");
+	if (C.toa == TOA_RANDOM && opt_set)
+		usage_die("--toa random makes the options itself: no --syn-opt, --ack-opt or --data-opt");
+	if (C.toa != TOA_RANDOM && (seed_set || C.defer))
+		usage_die("--seed and --defer go with --toa random");
 	if (!data_set) {
 		static const char def[] = "GET / HTTP/1.0\r\n\r\n";
 
