@@ -24,7 +24,8 @@ if [ ! -x "$BIN/toa-peer" ] || [ ! -x "$BIN/toa-server" ] || [ ! -x "$BIN/toa-wr
    [ "$HERE/toa-writer.bpf.c" -nt "$BIN/toa-writer" ] ||
    [ "$HERE/toa-peer.c" -nt "$BIN/toa-peer" ] ||
    [ "$HERE/toa-server.c" -nt "$BIN/toa-server" ] ||
-   [ "$HERE/common.h" -nt "$BIN/toa-peer" ]; then
+   [ "$HERE/common.h" -nt "$BIN/toa-peer" ] ||
+   [ "$HERE/../../../kmod/parse.c" -nt "$BIN/toa-peer" ]; then
 	make -s -C "$HERE" BINDIR="$(cd "$BIN" 2>/dev/null && pwd || echo "$BIN")" ||
 		{ echo "host-test: build failed" >&2; exit 2; }
 fi
@@ -246,6 +247,38 @@ RATE=$(grep -o 'rate=[0-9]*/s' "$TMP/l6")
 run_peer "$TMP/l7" load --count 100 --src 192.0.2.9 --dst 192.0.2.1:9999 --timeout 2
 check "load to a closed port: failed=100, exit 1" \
 	eval '[ $RC = 1 ] && grep -q "ok=0 bad=0 failed=100" "$TMP/l7"'
+
+# --- load --toa random ------------------------------------------------------
+# Without the module every answer is the proxy's: what this checks is that
+# the kernel takes every generated list (no drop, no timeout), the lists'
+# shape and determinism (suite/91-random-options.sh checks the predictions
+# against the module).
+rtally() { grep -E '^random seed=' "$1"; }
+run_peer "$TMP/r1" load --count 2000 --toa random --seed 7 --src 192.0.2.12 --dst 192.0.2.1:8006
+check "load --toa random to dual listener: ok=2000 (the kernel takes every list)" \
+	eval 'load_ok "$TMP/r1" 2000 && rtally "$TMP/r1" | grep -Eqx "random seed=7 toa_syn=[1-9][0-9]* toa_ack=[1-9][0-9]* toa_data=0 none=[1-9][0-9]*"'
+run_peer "$TMP/r2" load --count 2000 --toa random --seed 7 --src 192.0.2.12 --dst 192.0.2.1:8004
+check "load --toa random: same seed, same lists (same tally)" \
+	eval 'load_ok "$TMP/r2" 2000 && [ "$(rtally "$TMP/r1")" = "$(rtally "$TMP/r2")" ]'
+run_peer "$TMP/r3" load --count 2000 --toa random --seed 8 --src 2001:db8::12 --dst '[2001:db8::1]:8066'
+check "load --toa random over IPv6: ok=2000, another seed, another tally" \
+	eval 'load_ok "$TMP/r3" 2000 && [ "$(rtally "$TMP/r3" | cut -d" " -f3-)" != "$(rtally "$TMP/r1" | cut -d" " -f3-)" ]'
+run_peer "$TMP/r4" load --count 500 --toa random --seed 9 --src 192.0.2.12 --dst 192.0.2.1:8004 --trace
+awk '/ > [0-9]+ S / { syn++; if ($NF !~ /^opt=020405b4/) bad++ }
+     / > [0-9]+ (S|A|PA) / && / opt=/ { o = $NF; sub(/^opt=/, "", o); if (length(o) % 8 || length(o) > 80) bad++; n++ }
+     END { print syn + 0, n + 0, bad + 0 }' "$TMP/r4.err" >"$TMP/r4.shape"
+check "load --toa random: every SYN starts with MSS 1460, every list padded to x4, <= 40 bytes" \
+	eval 'load_ok "$TMP/r4" 500 && read -r syn n bad <"$TMP/r4.shape" && [ "$syn" -ge 500 ] && [ "$n" -gt 1000 ] && [ "$bad" = 0 ]'
+start_server defer --defer 5 --v4 8090
+run_peer "$TMP/r6" load --count 1000 --toa random --seed 10 --defer --src 192.0.2.12 --dst 192.0.2.1:8090
+check "load --toa random --defer against toa-server --defer 5: ok=1000, data TOAs expected" \
+	eval 'load_ok "$TMP/r6" 1000 && rtally "$TMP/r6" | grep -Eq " toa_data=[1-9][0-9]* "'
+stop_server defer
+run_peer "$TMP/r7" load --count 10 --toa random --ack-opt 'fe08 1f90 c6336407' --src 192.0.2.12 --dst 192.0.2.1:8004
+RC7=$RC
+run_peer "$TMP/r8" load --count 10 --toa v4 --defer --src 192.0.2.12 --dst 192.0.2.1:8004
+check "--toa random with --ack-opt, --defer without --toa random: usage errors (exit 2)" \
+	eval '[ "$RC7" = 2 ] && [ $RC = 2 ] && grep -q "go with --toa random" "$TMP/r8.err"'
 
 # --- hammer ---------------------------------------------------------------
 start_server ham --hammer --quiet --v4 9004 --dual 9006 --v6only 9066
