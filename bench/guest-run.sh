@@ -14,7 +14,8 @@ PATH=$HERE:$PATH
 ROUNDS=7 PEER_COUNT=1500 PEER_CHUNKS=3 MEM_CONNS=10000 MEM_PAIRS=3 TOOL_RUNS=9
 [ -f "$HERE/config" ] && . "$HERE/config"
 rel=$(uname -r)
-ulimit -n 30000 || fail "ulimit -n 30000"	# toa-server keeps 10,000 sockets open
+# toa-server keeps MEM_CONNS sockets open
+ulimit -n $((MEM_CONNS * 2 + 10000)) || fail "ulimit -n $((MEM_CONNS * 2 + 10000))"
 
 I() { printf 'I %s\n' "$*"; }
 S() { printf 'S %s %s %s %s\n' "$1" "$2" "$3" "$4"; }
@@ -122,9 +123,15 @@ mem_round() { # TOA ROUND
 	s0=$(sunreclaim) o0=$(slabnum objects) p0=$(slabnum slabs)
 	m0=$(meminfo)
 	server_start --v4 8004 --quiet
-	out=$(timeout 180 toa-peer load --src 192.0.2.2 --dst 192.0.2.1:8004 \
-		--count "$MEM_CONNS" --parallel 64 --toa "$1" --close keep --timeout 10) ||
-		fail "toa-peer load --toa $1 --close keep: $out"
+	# at most 50,000 connections per source address (its port space)
+	left=$MEM_CONNS src=2
+	while [ "$left" -gt 0 ]; do
+		n=$left; [ "$n" -le 50000 ] || n=50000
+		out=$(timeout 300 toa-peer load --src 192.0.2.$src --dst 192.0.2.1:8004 \
+			--count "$n" --parallel 64 --toa "$1" --close keep --timeout 10) ||
+			fail "toa-peer load --src 192.0.2.$src --toa $1 --close keep: $out"
+		left=$((left - n)) src=$((src + 1))
+	done
 	sleep 1
 	s1=$(sunreclaim) o1=$(slabnum objects) p1=$(slabnum slabs) live=$(stat entries_live)
 	m1=$(meminfo)
