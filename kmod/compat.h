@@ -106,6 +106,20 @@ static inline unsigned long vtoa_ftrace_arg(struct ftrace_regs *fregs,
 {
 	return ftrace_regs_get_argument(fregs, n);
 }
+#elif defined(CONFIG_HAVE_DYNAMIC_FTRACE_WITH_ARGS) && defined(CONFIG_X86_64)
+/*
+ * x86 5.11-6.1: no accessor yet, but ftrace_regs is a pt_regs whose
+ * argument registers the light trampoline fills (FTRACE_OPS_FL_SAVE_REGS,
+ * the full-register trampoline, is not needed, as livepatch does not ask
+ * for it there).
+ */
+#define VTOA_FTRACE_ARGS_REGS	1
+#define VTOA_FTRACE_FLAGS	0
+static inline unsigned long vtoa_ftrace_arg(struct ftrace_regs *fregs,
+					    unsigned int n)
+{
+	return regs_get_kernel_argument(&fregs->regs, n);
+}
 #else
 #define VTOA_FTRACE_FLAGS	FTRACE_OPS_FL_SAVE_REGS
 static inline unsigned long vtoa_ftrace_arg(struct ftrace_regs *fregs,
@@ -161,6 +175,12 @@ static inline void vtoa_ftrace_unlock(int bit)
 static inline void vtoa_ftrace_redirect(struct pt_regs *regs, void *to)
 {
 	instruction_pointer_set(regs, (unsigned long)to);
+}
+#elif defined(VTOA_FTRACE_ARGS_REGS)
+#define VTOA_HAVE_REDIRECT	1
+static inline void vtoa_ftrace_redirect(struct ftrace_regs *fregs, void *to)
+{
+	ftrace_instruction_pointer_set(fregs, (unsigned long)to);
 }
 #elif !defined(ftrace_regs_get_argument)
 #define VTOA_HAVE_REDIRECT	IS_ENABLED(CONFIG_DYNAMIC_FTRACE_WITH_REGS)
