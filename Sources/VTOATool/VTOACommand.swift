@@ -5,6 +5,8 @@ import VTOACore
 @main
 struct Main {
     static func main() {
+        // a closed pipe is a write error (EPIPE) to report, not a signal
+        signal(SIGPIPE, SIG_IGN)
         do {
             var command = try VTOACommand.parseAsRoot()
             try command.run()
@@ -20,9 +22,9 @@ struct Main {
         let details = error.details
         if !details.isEmpty {
             let text = "vtoa: the last \(details.count) lines of the log:\n" + details.map { "  | " + $0 + "\n" }.joined()
-            FileHandle.standardError.write(Data(text.utf8))
+            try? FileDescriptorOutput.standardError.write(text)
         }
-        FileHandle.standardError.write(Data("vtoa: \(error.message)\n".utf8))
+        try? FileDescriptorOutput.standardError.write("vtoa: \(error.message)\n")
         Foundation.exit(error.exitCode)
     }
 }
@@ -33,7 +35,7 @@ struct VTOACommand: ParsableCommand {
         abstract: "Manage, check and explain the vtoa kernel module (real client addresses behind FULLNAT/TOA proxies).",
         discussion: """
         Exit codes: 0 success; kernel-check 1 unsupported, 2 unparsable; status 3 not running, 4 no such unit; \
-        doctor and selftest 1 problems found; errors 10-35 (one code per kind of error) and 77 not root; see docs/vtoa-tool.md.
+        doctor and selftest 1 problems found; errors 10-36 (one code per kind of error) and 77 not root; see docs/vtoa-tool.md.
         """,
         version: vtoaToolVersion,
         subcommands: [
@@ -61,10 +63,17 @@ struct CommonOptions: ParsableArguments {
     }
 }
 
+/// Standard output; a failed write (full disk, closed pipe) ends the
+/// command with one line on stderr and exit code 36, never a trap.
 func out(_ text: String) {
-    FileHandle.standardOutput.write(Data(text.utf8))
+    do {
+        try FileDescriptorOutput.standardOutput.write(text)
+    } catch {
+        Main.fail(error)
+    }
 }
 
+/// A line on stderr; if even that cannot be written there is no one to tell.
 func note(_ text: String) {
-    FileHandle.standardError.write(Data("vtoa: \(text)\n".utf8))
+    try? FileDescriptorOutput.standardError.write("vtoa: \(text)\n")
 }

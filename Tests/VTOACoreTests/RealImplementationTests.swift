@@ -250,3 +250,46 @@ final class FakeRoot {
         }
     }
 }
+
+/// The real output writer: errors come back as VTOAError, never a trap.
+@Suite struct FileDescriptorOutputTests {
+    @Test func writesEverything() throws {
+        var fds: [Int32] = [0, 0]
+        #expect(pipe(&fds) == 0)
+        defer { close(fds[0]) }
+        let text = String(repeating: "0123456789abcdef", count: 1000) + "\n"
+        try FileDescriptorOutput(fd: fds[1]).write(text)
+        close(fds[1])
+        let data = FileHandle(fileDescriptor: fds[0]).readDataToEndOfFile()
+        #expect(String(decoding: data, as: UTF8.self) == text)
+    }
+
+    @Test func fullDiskIsAnError() throws {
+        let fd = open("/dev/full", O_WRONLY)
+        try #require(fd >= 0)
+        defer { close(fd) }
+        #expect(throws: VTOAError.outputFailed(reason: FileDescriptorOutput.describe(errno: ENOSPC))) {
+            try FileDescriptorOutput(fd: fd).write("vtoa_entries_live 1\n")
+        }
+        #expect(VTOAError.outputFailed(reason: "x").exitCode == 36)
+        #expect(VTOAError.outputFailed(reason: FileDescriptorOutput.describe(errno: ENOSPC)).message
+                == "cannot write the output: no space left on the device; free space on that file system or write the output elsewhere")
+    }
+
+    @Test func closedPipeIsAnError() throws {
+        signal(SIGPIPE, SIG_IGN)
+        var fds: [Int32] = [0, 0]
+        #expect(pipe(&fds) == 0)
+        close(fds[0])
+        defer { close(fds[1]) }
+        #expect(throws: VTOAError.outputFailed(reason: FileDescriptorOutput.describe(errno: EPIPE))) {
+            try FileDescriptorOutput(fd: fds[1]).write("{}\n")
+        }
+    }
+
+    @Test func closedDescriptorIsAnError() {
+        #expect(throws: VTOAError.outputFailed(reason: FileDescriptorOutput.describe(errno: EBADF))) {
+            try FileDescriptorOutput(fd: 1_000_000).write("x")
+        }
+    }
+}

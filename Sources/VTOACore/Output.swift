@@ -1,0 +1,49 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
+/// Writing to a file descriptor with every error reported, never trapped
+/// (Foundation's FileHandle.write(Data) traps on a full disk or a closed
+/// pipe).
+public protocol OutputStream: Sendable {
+    func write(_ text: String) throws(VTOAError)
+}
+
+/// A file descriptor, written with write(2) until everything is out.
+public struct FileDescriptorOutput: OutputStream {
+    public let fd: Int32
+    public init(fd: Int32) { self.fd = fd }
+
+    public static let standardOutput = FileDescriptorOutput(fd: 1)
+    public static let standardError = FileDescriptorOutput(fd: 2)
+
+    public func write(_ text: String) throws(VTOAError) {
+        var bytes = Array(text.utf8)
+        var off = 0
+        while off < bytes.count {
+            let n = bytes.withUnsafeMutableBytes { buf in
+                Glibc.write(fd, buf.baseAddress! + off, buf.count - off)
+            }
+            if n < 0 {
+                let e = errno
+                if e == EINTR || e == EAGAIN { continue }
+                throw .outputFailed(reason: Self.describe(errno: e))
+            }
+            off += n
+        }
+        bytes.removeAll()
+    }
+
+    /// What went wrong and what to do about it, for the errors an operator meets.
+    public static func describe(errno e: Int32) -> String {
+        switch e {
+        case EPIPE: return "the reader of the pipe went away (Broken pipe); keep the reading command running until vtoa is done"
+        case ENOSPC: return "no space left on the device; free space on that file system or write the output elsewhere"
+        case EDQUOT: return "disk quota exceeded; free space or write the output elsewhere"
+        case EBADF: return "standard output is closed; run vtoa with its output open (e.g. > FILE)"
+        default: return String(cString: strerror(e))
+        }
+    }
+}
