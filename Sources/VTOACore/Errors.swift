@@ -26,7 +26,7 @@ public enum VTOAError: Error, Equatable, Sendable {
     case installCheckFailed(kernel: String, reason: String)
     case selftestCannotRun(step: String, reason: String)
     /// Standard output (or a file it names) could not take what was written.
-    case outputFailed(reason: String)
+    case outputFailed(errno: Int32, reason: String)
 
     /// Exit codes. 0-4 are taken by the per-command conventions
     /// (kernel-check 0/1/2, status 0/3/4), so errors start at 10.
@@ -52,7 +52,7 @@ public enum VTOAError: Error, Equatable, Sendable {
         case .moduleSourceMissing: return 33
         case .installCheckFailed: return 34
         case .selftestCannotRun: return 35
-        case .outputFailed: return 36
+        case .outputFailed: return 74    // EX_IOERR
         case .notRoot: return 77
         }
     }
@@ -118,8 +118,8 @@ public enum VTOAError: Error, Equatable, Sendable {
             return "DKMS installed vtoa for \(kernel) but libkmod disagrees: \(reason); the install was undone; check 'dkms status' and depmod"
         case .selftestCannotRun(let step, let reason):
             return "selftest could not \(step): \(reason); run it as root on a kernel with network namespaces and /dev/net/tun"
-        case .outputFailed(let reason):
-            return "cannot write the output: \(reason)"
+        case .outputFailed(_, let reason):
+            return "cannot write output: \(reason)"
         }
     }
 }

@@ -29,21 +29,20 @@ public struct FileDescriptorOutput: OutputStream {
             if n < 0 {
                 let e = errno
                 if e == EINTR || e == EAGAIN { continue }
-                throw .outputFailed(reason: Self.describe(errno: e))
+                throw .outputFailed(errno: e, reason: Self.describe(errno: e))
             }
             off += n
         }
         bytes.removeAll()
     }
 
-    /// What went wrong and what to do about it, for the errors an operator meets.
+    /// What went wrong (strerror's words) and what to do about it.
     public static func describe(errno e: Int32) -> String {
+        let what = String(cString: strerror(e))
         switch e {
-        case EPIPE: return "the reader of the pipe went away (Broken pipe); keep the reading command running until vtoa is done"
-        case ENOSPC: return "no space left on the device; free space on that file system or write the output elsewhere"
-        case EDQUOT: return "disk quota exceeded; free space or write the output elsewhere"
-        case EBADF: return "standard output is closed; run vtoa with its output open (e.g. > FILE)"
-        default: return String(cString: strerror(e))
+        case ENOSPC, EDQUOT: return "\(what) (free space on that file system, or write the output elsewhere)"
+        case EBADF: return "\(what) (standard output is closed: run vtoa with its output open)"
+        default: return what
         }
     }
 }

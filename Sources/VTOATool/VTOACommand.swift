@@ -5,7 +5,7 @@ import VTOACore
 @main
 struct Main {
     static func main() {
-        // a closed pipe is a write error (EPIPE) to report, not a signal
+        // writes report EPIPE; out() turns it into coreutils' SIGPIPE death
         signal(SIGPIPE, SIG_IGN)
         do {
             var command = try VTOACommand.parseAsRoot()
@@ -35,7 +35,7 @@ struct VTOACommand: ParsableCommand {
         abstract: "Manage, check and explain the vtoa kernel module (real client addresses behind FULLNAT/TOA proxies).",
         discussion: """
         Exit codes: 0 success; kernel-check 1 unsupported, 2 unparsable; status 3 not running, 4 no such unit; \
-        doctor and selftest 1 problems found; errors 10-36 (one code per kind of error) and 77 not root; see docs/vtoa-tool.md.
+        doctor and selftest 1 problems found; errors 10-35 (one code per kind of error), 74 output could not be written and 77 not root; see docs/vtoa-tool.md.
         """,
         version: vtoaToolVersion,
         subcommands: [
@@ -63,12 +63,17 @@ struct CommonOptions: ParsableArguments {
     }
 }
 
-/// Standard output; a failed write (full disk, closed pipe) ends the
-/// command with one line on stderr and exit code 36, never a trap.
+/// Standard output; a failed write ends the command with one line on
+/// stderr and exit code 74, never a trap. A closed pipe ends it as it ends
+/// coreutils: silently, by SIGPIPE.
 func out(_ text: String) {
     do {
         try FileDescriptorOutput.standardOutput.write(text)
     } catch {
+        if case .outputFailed(let e, _) = error, e == EPIPE {
+            signal(SIGPIPE, SIG_DFL)
+            raise(SIGPIPE)
+        }
         Main.fail(error)
     }
 }

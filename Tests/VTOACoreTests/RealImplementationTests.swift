@@ -268,12 +268,12 @@ final class FakeRoot {
         let fd = open("/dev/full", O_WRONLY)
         try #require(fd >= 0)
         defer { close(fd) }
-        #expect(throws: VTOAError.outputFailed(reason: FileDescriptorOutput.describe(errno: ENOSPC))) {
+        #expect(throws: VTOAError.outputFailed(errno: ENOSPC, reason: FileDescriptorOutput.describe(errno: ENOSPC))) {
             try FileDescriptorOutput(fd: fd).write("vtoa_entries_live 1\n")
         }
-        #expect(VTOAError.outputFailed(reason: "x").exitCode == 36)
-        #expect(VTOAError.outputFailed(reason: FileDescriptorOutput.describe(errno: ENOSPC)).message
-                == "cannot write the output: no space left on the device; free space on that file system or write the output elsewhere")
+        #expect(VTOAError.outputFailed(errno: ENOSPC, reason: "x").exitCode == 74)
+        #expect(VTOAError.outputFailed(errno: ENOSPC, reason: FileDescriptorOutput.describe(errno: ENOSPC)).message
+                == "cannot write output: No space left on device (free space on that file system, or write the output elsewhere)")
     }
 
     @Test func closedPipeIsAnError() throws {
@@ -282,13 +282,13 @@ final class FakeRoot {
         #expect(pipe(&fds) == 0)
         close(fds[0])
         defer { close(fds[1]) }
-        #expect(throws: VTOAError.outputFailed(reason: FileDescriptorOutput.describe(errno: EPIPE))) {
+        #expect(throws: VTOAError.outputFailed(errno: EPIPE, reason: "Broken pipe")) {
             try FileDescriptorOutput(fd: fds[1]).write("{}\n")
         }
     }
 
     @Test func closedDescriptorIsAnError() {
-        #expect(throws: VTOAError.outputFailed(reason: FileDescriptorOutput.describe(errno: EBADF))) {
+        #expect(throws: VTOAError.outputFailed(errno: EBADF, reason: FileDescriptorOutput.describe(errno: EBADF))) {
             try FileDescriptorOutput(fd: 1_000_000).write("x")
         }
     }
