@@ -1,12 +1,14 @@
 #if canImport(Glibc)
 import Glibc
+private let systemWrite = Glibc.write
 #elseif canImport(Musl)
 import Musl
+private let systemWrite = Musl.write
 #endif
 
-/// Writing to a file descriptor with every error reported, never trapped
-/// (Foundation's FileHandle.write(Data) traps on a full disk or a closed
-/// pipe).
+/// Writing to a file descriptor with every error reported as a VTOAError:
+/// a full disk or a closed pipe is an error the caller reports, not a
+/// crash.
 public protocol OutputStream: Sendable {
     func write(_ text: String) throws(VTOAError)
 }
@@ -20,11 +22,11 @@ public struct FileDescriptorOutput: OutputStream {
     public static let standardError = FileDescriptorOutput(fd: 2)
 
     public func write(_ text: String) throws(VTOAError) {
-        var bytes = Array(text.utf8)
+        let bytes = Array(text.utf8)
         var off = 0
         while off < bytes.count {
-            let n = bytes.withUnsafeMutableBytes { buf in
-                Glibc.write(fd, buf.baseAddress! + off, buf.count - off)
+            let n = bytes.withUnsafeBytes { buf in
+                systemWrite(fd, buf.baseAddress! + off, buf.count - off)
             }
             if n < 0 {
                 let e = errno
@@ -33,7 +35,6 @@ public struct FileDescriptorOutput: OutputStream {
             }
             off += n
         }
-        bytes.removeAll()
     }
 
     /// What went wrong (strerror's words) and what to do about it.
