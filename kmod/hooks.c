@@ -553,6 +553,40 @@ unsigned long vtoa_probe_missed(void)
 	return n;
 }
 
+/*
+ * Point ops at the functions syms[0..n) and register it. On failure
+ * nothing is left set, and *bad names the function ftrace cannot trace,
+ * or is NULL when the registration itself failed.
+ */
+static int vtoa_ops_register(struct ftrace_ops *ops, const char * const *syms,
+			     unsigned int n, const char **bad)
+{
+	unsigned int i;
+	int err;
+
+	*bad = NULL;
+	for (i = 0; i < n; i++) {
+		err = ftrace_set_filter(ops, (unsigned char *)syms[i],
+					strlen(syms[i]), 0);
+		if (err) {
+			*bad = syms[i];
+			goto free_filter;
+		}
+	}
+	err = register_ftrace_function(ops);
+	if (!err)
+		return 0;
+free_filter:
+	vtoa_ftrace_free_filter(ops);
+	return err;
+}
+
+static void vtoa_ops_unregister(struct ftrace_ops *ops)
+{
+	unregister_ftrace_function(ops);
+	vtoa_ftrace_free_filter(ops);
+}
+
 static void vtoa_fhooks_exit(void)
 {
 	int i;
@@ -561,28 +595,26 @@ static void vtoa_fhooks_exit(void)
 		struct vtoa_fhook *h = &vtoa_fhooks[i];
 
 		if (h->registered)
-			unregister_ftrace_function(&h->ops);
-		vtoa_ftrace_free_filter(&h->ops);
+			vtoa_ops_unregister(&h->ops);
 		h->registered = false;
 	}
 }
 
 static int vtoa_fhooks_init(void)
 {
+	const char *bad;
 	unsigned int i;
 	int err;
 
 	for (i = 0; i < ARRAY_SIZE(vtoa_fhooks); i++) {
 		struct vtoa_fhook *h = &vtoa_fhooks[i];
 
-		err = ftrace_set_filter(&h->ops, (unsigned char *)h->sym,
-					strlen(h->sym), 0);
-		if (err) {
+		err = vtoa_ops_register(&h->ops, &h->sym, 1, &bad);
+		if (err && bad) {
 			pr_err("vtoa: cannot trace %s (%d): this kernel needs CONFIG_DYNAMIC_FTRACE and that function\n",
 			       h->sym, err);
 			goto fail;
 		}
-		err = register_ftrace_function(&h->ops);
 		if (err) {
 			pr_err("vtoa: cannot hook %s (%d); is ftrace disabled (sysctl kernel.ftrace_enabled)?\n",
 			       h->sym, err);
@@ -637,24 +669,12 @@ const char *vtoa_getname_hook(void)
 
 static int vtoa_getname_ftrace_init(void)
 {
-	unsigned int i;
-	int err;
+	const char *bad;
 
 	if (vtoa_no_redirect())
 		return -EOPNOTSUPP;
-	for (i = 0; i < ARRAY_SIZE(vtoa_getname_syms); i++) {
-		err = ftrace_set_filter(&vtoa_getname_ops, (unsigned char *)
-					vtoa_getname_syms[i],
-					strlen(vtoa_getname_syms[i]), 0);
-		if (err)
-			goto free_filter;
-	}
-	err = register_ftrace_function(&vtoa_getname_ops);
-	if (!err)
-		return 0;
-free_filter:
-	vtoa_ftrace_free_filter(&vtoa_getname_ops);
-	return err;
+	return vtoa_ops_register(&vtoa_getname_ops, vtoa_getname_syms,
+				 ARRAY_SIZE(vtoa_getname_syms), &bad);
 }
 
 static int vtoa_getname_init(void)
@@ -681,8 +701,7 @@ static int vtoa_getname_init(void)
 static void vtoa_getname_exit(void)
 {
 	if (vtoa_getname_mode == VTOA_GETNAME_FTRACE) {
-		unregister_ftrace_function(&vtoa_getname_ops);
-		vtoa_ftrace_free_filter(&vtoa_getname_ops);
+		vtoa_ops_unregister(&vtoa_getname_ops);
 		/*
 		 * No new call reaches vtoa_getname_toa(); wait until no task
 		 * is still running it (it never sleeps, so every task inside
@@ -701,7 +720,7 @@ static struct ftrace_ops vtoa_sockopt_ops = {
 		 FTRACE_OPS_FL_PERMANENT,
 };
 
-static const char vtoa_sockopt_sym[] = "nf_getsockopt";
+static const char * const vtoa_sockopt_syms[] = { "nf_getsockopt" };
 static bool vtoa_sockopt_redirected;
 
 const char *vtoa_sockopt_hook(void)
@@ -712,17 +731,14 @@ const char *vtoa_sockopt_hook(void)
 /* optional: without it, 1348/1349 go the kernel's nf_sockopt way */
 static void vtoa_sockopt_redirect_init(void)
 {
+	const char *bad;
 	int err;
 
 	if (vtoa_no_redirect())
 		return;
-	err = ftrace_set_filter(&vtoa_sockopt_ops, (unsigned char *)
-				vtoa_sockopt_sym, sizeof(vtoa_sockopt_sym) - 1,
-				0);
-	if (!err)
-		err = register_ftrace_function(&vtoa_sockopt_ops);
+	err = vtoa_ops_register(&vtoa_sockopt_ops, vtoa_sockopt_syms,
+				ARRAY_SIZE(vtoa_sockopt_syms), &bad);
 	if (err) {
-		vtoa_ftrace_free_filter(&vtoa_sockopt_ops);
 		pr_info("vtoa: cannot redirect nf_getsockopt (%d): getsockopt 1348 goes through nf_sockopt\n",
 			err);
 		return;
@@ -744,8 +760,7 @@ static void vtoa_sockopt_redirect_exit(void)
 {
 	if (!vtoa_sockopt_redirected)
 		return;
-	unregister_ftrace_function(&vtoa_sockopt_ops);
-	vtoa_ftrace_free_filter(&vtoa_sockopt_ops);
+	vtoa_ops_unregister(&vtoa_sockopt_ops);
 	/* every redirected call counted itself before the callback returned */
 	while (vtoa_sockopt_inflight_sum() > 0)
 		msleep(20);

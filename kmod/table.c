@@ -181,25 +181,40 @@ int vtoa_table_add(struct sock *sk, const struct vtoa_addr *addr)
 			   VTOA_STAT_entries_live);
 }
 
+/*
+ * The entry under key in ht if it belongs to the (request) socket whose
+ * identity is id in net; the caller holds rcu_read_lock(). An entry under
+ * the key that does not match is stale: it is dropped, counted in
+ * toa_stale, and NULL returned.
+ */
+static __always_inline struct vtoa_entry *
+vtoa_lookup_valid(struct rhashtable *ht, const struct rhashtable_params params,
+		  const void *key, u64 id, const struct net *net,
+		  enum vtoa_stat live)
+{
+	struct vtoa_entry *e = rhashtable_lookup(ht, &key, params);
+
+	if (!e || (e->id == id && e->netns == net->ns.inum))
+		return e;
+	if (vtoa_entry_drop(ht, params, e, net, live))
+		vtoa_count(net, VTOA_STAT_toa_stale, 1);
+	return NULL;
+}
+
 bool vtoa_table_get(const struct sock *sk, struct vtoa_addr *addr)
 {
-	const struct net *net;
 	struct vtoa_entry *e;
 	bool found = false;
 
 	if (!atomic_read(&vtoa_socks.nelems))
 		return false;
-	net = sock_net(sk);
 	rcu_read_lock();
-	e = rhashtable_lookup(&vtoa_socks, &sk, vtoa_socks_params);
+	e = vtoa_lookup_valid(&vtoa_socks, vtoa_socks_params, sk,
+			      vtoa_sock_id(sk), sock_net(sk),
+			      VTOA_STAT_entries_live);
 	if (e) {
-		if (e->id == vtoa_sock_id(sk) && e->netns == net->ns.inum) {
-			*addr = e->addr;
-			found = true;
-		} else if (vtoa_entry_drop(&vtoa_socks, vtoa_socks_params, e,
-					   net, VTOA_STAT_entries_live)) {
-			vtoa_count(net, VTOA_STAT_toa_stale, 1);
-		}
+		*addr = e->addr;
+		found = true;
 	}
 	rcu_read_unlock();
 	return found;
@@ -209,20 +224,16 @@ bool vtoa_table_get(const struct sock *sk, struct vtoa_addr *addr)
 void vtoa_table_del(const struct sock *sk)
 {
 	struct vtoa_entry *e;
-	bool stale;
 
 	if (!atomic_read(&vtoa_socks.nelems))
 		return;
 	rcu_read_lock();
-	e = rhashtable_lookup(&vtoa_socks, &sk, vtoa_socks_params);
-	if (e) {
-		stale = e->id != vtoa_sock_id(sk) ||
-			e->netns != sock_net(sk)->ns.inum;
-		if (vtoa_entry_drop(&vtoa_socks, vtoa_socks_params, e,
-				    sock_net(sk), VTOA_STAT_entries_live) &&
-		    stale)
-			vtoa_count(sock_net(sk), VTOA_STAT_toa_stale, 1);
-	}
+	e = vtoa_lookup_valid(&vtoa_socks, vtoa_socks_params, sk,
+			      vtoa_sock_id(sk), sock_net(sk),
+			      VTOA_STAT_entries_live);
+	if (e)
+		vtoa_entry_drop(&vtoa_socks, vtoa_socks_params, e, sock_net(sk),
+				VTOA_STAT_entries_live);
 	rcu_read_unlock();
 }
 
@@ -257,22 +268,14 @@ static bool vtoa_req_lookup(const struct request_sock *req,
 	if (vtoa_reqs_empty())
 		return false;
 	rcu_read_lock();
-	e = rhashtable_lookup(&vtoa_reqs, &req, vtoa_reqs_params);
-	if (e) {
-		if (e->id == vtoa_req_id(req) && e->netns == net->ns.inum) {
-			if (take) {
-				*addr = e->addr;
-				found = vtoa_entry_drop(&vtoa_reqs,
-							vtoa_reqs_params, e,
-							net,
-							VTOA_STAT_reqs_live);
-			} else {
-				found = true;
-			}
-		} else if (vtoa_entry_drop(&vtoa_reqs, vtoa_reqs_params, e,
-					   net, VTOA_STAT_reqs_live)) {
-			vtoa_count(net, VTOA_STAT_toa_stale, 1);
-		}
+	e = vtoa_lookup_valid(&vtoa_reqs, vtoa_reqs_params, req,
+			      vtoa_req_id(req), net, VTOA_STAT_reqs_live);
+	if (e && take) {
+		*addr = e->addr;
+		found = vtoa_entry_drop(&vtoa_reqs, vtoa_reqs_params, e, net,
+					VTOA_STAT_reqs_live);
+	} else {
+		found = e;
 	}
 	rcu_read_unlock();
 	return found;
@@ -302,15 +305,11 @@ bool vtoa_req_del(const struct request_sock *req)
 	if (vtoa_reqs_empty())
 		return false;
 	rcu_read_lock();
-	e = rhashtable_lookup(&vtoa_reqs, &req, vtoa_reqs_params);
-	if (e) {
-		valid = e->id == vtoa_req_id(req) && e->netns == net->ns.inum;
-		if (!vtoa_entry_drop(&vtoa_reqs, vtoa_reqs_params, e, net,
-				     VTOA_STAT_reqs_live))
-			valid = false;
-		else if (!valid)
-			vtoa_count(net, VTOA_STAT_toa_stale, 1);
-	}
+	e = vtoa_lookup_valid(&vtoa_reqs, vtoa_reqs_params, req,
+			      vtoa_req_id(req), net, VTOA_STAT_reqs_live);
+	if (e)
+		valid = vtoa_entry_drop(&vtoa_reqs, vtoa_reqs_params, e, net,
+					VTOA_STAT_reqs_live);
 	rcu_read_unlock();
 	return valid;
 }
