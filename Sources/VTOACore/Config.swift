@@ -3,7 +3,11 @@ import Glibc
 #elseif canImport(Musl)
 import Musl
 #endif
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// An IPv4 or IPv6 network in CIDR notation ("10.0.0.0/8", "2001:db8::/32").
 /// A bare address is a host route (/32 or /128).
@@ -14,7 +18,7 @@ public struct CIDR: Equatable, Sendable, CustomStringConvertible {
     public let family: Family
 
     public init?(_ text: String) {
-        let t = text.trimmingCharacters(in: .whitespaces)
+        let t = text.trimmingSpaces()
         let pieces = t.split(separator: "/", omittingEmptySubsequences: false)
         guard pieces.count == 1 || pieces.count == 2 else { return nil }
         let addr = String(pieces[0])
@@ -64,13 +68,13 @@ public struct VTOAConfig: Equatable, Sendable {
             let lineNo = index + 1
             var line = Substring(rawLine)
             if let hash = line.firstIndex(of: "#") { line = line[..<hash] }
-            let trimmed = line.trimmingCharacters(in: .whitespaces.union(CharacterSet(charactersIn: "\r")))
+            let trimmed = line.trimmingWhitespace()
             if trimmed.isEmpty { continue }
             guard let eq = trimmed.firstIndex(of: "=") else {
                 throw .badConfig(file: file, line: lineNo, key: nil, message: "expected 'key = value', got '\(trimmed)'")
             }
-            let key = trimmed[..<eq].trimmingCharacters(in: .whitespaces)
-            let value = trimmed[trimmed.index(after: eq)...].trimmingCharacters(in: .whitespaces)
+            let key = trimmed[..<eq].trimmingSpaces()
+            let value = trimmed[trimmed.index(after: eq)...].trimmingSpaces()
             guard !key.isEmpty else {
                 throw .badConfig(file: file, line: lineNo, key: nil, message: "missing key before '='")
             }
@@ -87,7 +91,7 @@ public struct VTOAConfig: Equatable, Sendable {
                 var list: [CIDR] = []
                 if !value.isEmpty {
                     for item in value.split(separator: ",", omittingEmptySubsequences: false) {
-                        let s = item.trimmingCharacters(in: .whitespaces)
+                        let s = item.trimmingSpaces()
                         guard let c = CIDR(s) else {
                             throw .badConfig(file: file, line: lineNo, key: key,
                                              message: "'\(s)' is not an IPv4 or IPv6 CIDR such as 10.0.0.0/8 or 2001:db8::/32")

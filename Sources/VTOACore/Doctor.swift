@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 public enum CheckStatus: String, Sendable {
     case ok, fail, warn, skip
@@ -58,7 +62,43 @@ public struct DoctorReport: Sendable {
     }
 }
 
+/// The distribution family, from /etc/os-release's ID and ID_LIKE: what the
+/// headers package is called and where DKMS puts a module.
+public enum DistroFamily: Sendable, Equatable {
+    case debian, redHat, unknown
+
+    public init(osRelease text: String?) {
+        var words: [Substring] = []
+        for line in (text ?? "").split(whereSeparator: { $0.isNewline }) {
+            guard line.hasPrefix("ID=") || line.hasPrefix("ID_LIKE=") else { continue }
+            let value = line[line.index(after: line.firstIndex(of: "=")!)...].filter { $0 != "\"" && $0 != "'" }
+            words += value.split(separator: " ").map { Substring($0.lowercased()) }
+        }
+        if words.contains(where: { ["rhel", "fedora", "centos", "alinux", "anolis", "rocky", "almalinux"].contains($0) }) {
+            self = .redHat
+        } else if words.contains(where: { ["debian", "ubuntu"].contains($0) }) {
+            self = .debian
+        } else {
+            self = .unknown
+        }
+    }
+
+    /// The command that installs the headers of `release`.
+    public func headersInstall(release: String) -> String {
+        switch self {
+        case .debian: return "apt install linux-headers-\(release)"
+        case .redHat: return "yum install kernel-devel-\(release)"
+        case .unknown: return "apt install linux-headers-\(release) / yum install kernel-devel-\(release)"
+        }
+    }
+
+    /// Where DKMS installs this package's module: EL's dkms uses extra/.
+    public var dkmsDirectory: String { self == .redHat ? "extra/" : "updates/" }
+}
+
 extension Machine {
+    var distro: DistroFamily { DistroFamily(osRelease: facts.readFile("/etc/os-release")) }
+
     /// Reads a kernel config: /boot/config-RELEASE, else /proc/config.gz.
     func kernelConfig(release: String) -> (source: String, text: String)? {
         if let t = facts.readFile("/boot/config-\(release)") { return ("/boot/config-\(release)", t) }
@@ -140,12 +180,12 @@ extension Machine {
             checks.append(Check("headers", .ok, "kernel headers present (\(build))"))
         } else {
             checks.append(Check("headers", file == nil ? .fail : .warn, "no kernel headers for \(release) (\(build) is missing)",
-                                remedy: "install the headers: apt install linux-headers-\(release) / yum install kernel-devel-\(release)"))
+                                remedy: "install the headers: \(distro.headersInstall(release: release))"))
         }
 
         // 4. kprobes in the kernel configuration.
         if let (source, text) = kernelConfig(release: release) {
-            let set = Set(text.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) })
+            let set = Set(text.split(separator: "\n").map { $0.trimmingSpaces() })
             let missing = ["CONFIG_KPROBES", "CONFIG_KRETPROBES"].filter { !set.contains("\($0)=y") }
             if missing.isEmpty {
                 checks.append(Check("kprobes", .ok, "kprobes available (CONFIG_KPROBES=y, CONFIG_KRETPROBES=y in \(source))"))
@@ -166,7 +206,7 @@ extension Machine {
             guard let open = t.firstIndex(of: "["), let close = t.firstIndex(of: "]"), open < close else { return nil }
             return String(t[t.index(after: open)..<close])
         }
-        let sigEnforce = facts.readFile("/sys/module/module/parameters/sig_enforce")?.trimmingCharacters(in: .whitespacesAndNewlines)
+        let sigEnforce = facts.readFile("/sys/module/module/parameters/sig_enforce")?.trimmingWhitespace()
         var lockNotes: [String] = []
         if let l = lockdown, l != "none" { lockNotes.append("kernel lockdown is '\(l)'") }
         if sigEnforce == "Y" || sigEnforce == "1" { lockNotes.append("module.sig_enforce is on") }
@@ -258,7 +298,7 @@ extension Machine {
     /// but none of its probes fire.
     func kprobesEnabledCheck() -> Check {
         let id = "kprobes-enabled", path = "/sys/kernel/debug/kprobes/enabled"
-        guard let v = facts.readFile(path)?.trimmingCharacters(in: .whitespacesAndNewlines) else {
+        guard let v = facts.readFile(path)?.trimmingWhitespace() else {
             let why = facts.effectiveUID() != 0 ? "not root" : "debugfs is not mounted on /sys/kernel/debug"
             return Check(id, .skip, "kprobes switch not checked: \(path) is not readable (\(why))")
         }
@@ -288,7 +328,7 @@ extension Machine {
     /// and with it off registering them fails.
     func ftraceEnabledCheck() -> Check {
         let id = "ftrace-enabled", path = "/proc/sys/kernel/ftrace_enabled"
-        guard let v = facts.readFile(path)?.trimmingCharacters(in: .whitespacesAndNewlines) else {
+        guard let v = facts.readFile(path)?.trimmingWhitespace() else {
             return Check(id, .skip, "ftrace switch not checked: \(path) is missing (a kernel without CONFIG_FUNCTION_TRACER)")
         }
         if v == "0" {
@@ -316,8 +356,8 @@ extension Machine {
 
         var identity: LoadedIdentity? = nil
         if loaded {
-            let src = facts.readFile(sysfsDirectory + "/srcversion")?.trimmingCharacters(in: .whitespacesAndNewlines)
-            let version = facts.readFile(sysfsDirectory + "/version")?.trimmingCharacters(in: .whitespacesAndNewlines)
+            let src = facts.readFile(sysfsDirectory + "/srcversion")?.trimmingWhitespace()
+            let version = facts.readFile(sysfsDirectory + "/version")?.trimmingWhitespace()
             if let src, !src.isEmpty, src == ours?.srcversion {
                 identity = .ours
             } else if let src, !src.isEmpty, src == theirs?.srcversion {
@@ -329,7 +369,7 @@ extension Machine {
                     : .unknown("no trusted_sources parameter" + (version.map { ", version \($0)" } ?? "") + (src.map { ", srcversion \($0)" } ?? ""))
             }
         }
-        let reinsert = "run 'vtoa unload' then 'vtoa load' (this package's vtoa is in updates/, which depmod prefers)"
+        let reinsert = "run 'vtoa unload' then 'vtoa load' (this package's vtoa is in \(distro.dkmsDirectory), which depmod prefers)"
         switch identity {
         case .kernels?:
             return Check("kernel-vtoa", .fail, "the loaded \(moduleName) is the kernel's own (\(shipped[0])), not this package's: trusted_sources, the kernel policy and these counters do not apply to it",
@@ -342,7 +382,7 @@ extension Machine {
         }
         if resolvesToTheirs, let f = file {
             return Check("kernel-vtoa", .fail, "the kernel ships its own \(moduleName) and libkmod resolves '\(moduleName)' to it (\(f.path)): 'vtoa load' would load the kernel's, not this package's",
-                         remedy: "run 'vtoa install' (DKMS installs this package's \(moduleName) into updates/, which depmod prefers over kernel/)")
+                         remedy: "run 'vtoa install' (DKMS installs this package's \(moduleName) into \(distro.dkmsDirectory), which depmod prefers over kernel/)")
         }
         guard let theirs else {
             return Check("kernel-vtoa", .ok, "the kernel ships no \(moduleName) module of its own")
@@ -403,7 +443,7 @@ extension Machine {
                 return Check(id, .ok, "end to end: a crafted TOA connection in a private network namespace gets what this configuration should give (vtoa selftest)")
             }
             let why = r.lines.filter { $0.hasPrefix("  ✘ ") || $0.hasPrefix("  handshake: ") }
-                .map { $0.trimmingCharacters(in: .whitespaces) }.joined(separator: "; ")
+                .map { $0.trimmingSpaces() }.joined(separator: "; ")
             return Check(id, .fail, "end to end: a crafted TOA connection does not get the client's address" + (why.isEmpty ? "" : " (\(why))"),
                          remedy: "fix what the lines above flag, then run 'vtoa selftest' to see the packets and every answer")
         } catch {
@@ -422,7 +462,7 @@ extension Machine {
         }
         var what: [String] = [], fix: [String] = []
         if cap > 0 {
-            let max = facts.readFile(parametersDirectory + "/max_entries")?.trimmingCharacters(in: .whitespacesAndNewlines)
+            let max = facts.readFile(parametersDirectory + "/max_entries")?.trimmingWhitespace()
             what.append("toa_over_cap=\(cap) (max_entries\(max.map { " = \($0)" } ?? "") open TOA connections reached)")
             fix.append("raise max_entries in \(configPath), then 'vtoa reload'")
         }
@@ -444,7 +484,7 @@ extension Machine {
 
     func kind254Check(_ stats: VTOAStats) -> Check? {
         guard let n = stats["toa_kind254_len20"], n > 0 else { return nil }
-        let param = facts.readFile(parametersDirectory + "/ipv6_kind254").map { ModuleParameters.boolValue($0.trimmingCharacters(in: .whitespacesAndNewlines)) } ?? nil
+        let param = facts.readFile(parametersDirectory + "/ipv6_kind254").map { ModuleParameters.boolValue($0.trimmingWhitespace()) } ?? nil
         if param == true {
             return Check("ipv6-kind254", .ok, "ipv6_kind254 is on: kind 254 length 20 options are taken as IPv6 TOA (toa_kind254_len20=\(n))")
         }

@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// A kernel release such as `5.10.134-17.2.al8.x86_64` or `6.1.0-28-amd64`:
 /// the upstream version (5.10.134) and the distribution's build numbers
@@ -12,7 +16,7 @@ public struct KernelRelease: Equatable, Comparable, Sendable, CustomStringConver
     public let build: [Int]
 
     public init?(_ raw: String) {
-        let text = raw.trimmingCharacters(in: .whitespaces)
+        let text = raw.trimmingSpaces()
         guard !text.isEmpty else { return nil }
         // Upstream: digits and dots up to the first character that is neither.
         let upstreamText = text.prefix(while: { $0.isASCII && ($0.isNumber || $0 == ".") })
@@ -30,7 +34,7 @@ public struct KernelRelease: Equatable, Comparable, Sendable, CustomStringConver
         var build: [Int] = []
         if rest.first == "-" {
             rest = rest.dropFirst()
-            for token in rest.split(whereSeparator: { $0 == "." || $0 == "-" || $0 == "_" || $0 == "+" || $0 == "~" }) {
+            for token in rest.split(whereSeparator: { ".-_+~".contains($0) }) {
                 guard token.allSatisfy({ $0.isASCII && $0.isNumber }), token.count <= 9, let v = Int(token) else { break }
                 build.append(v)
             }

@@ -4,7 +4,11 @@ import Glibc
 import Musl
 #endif
 import CKmod
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// Owns a libkmod context (`kmod_new`, `kmod_unref` in deinit).
 public final class KmodContext {
@@ -138,7 +142,7 @@ public final class KmodModuleControl: ModuleControl {
         while let entry = e {
             if let k = kmod_module_info_get_key(entry), let v = kmod_module_info_get_value(entry) {
                 switch String(cString: k) {
-                case "vermagic": file.vermagic = String(cString: v).trimmingCharacters(in: .whitespaces)
+                case "vermagic": file.vermagic = String(cString: v).trimmingSpaces()
                 case "version": file.version = String(cString: v)
                 case "srcversion": file.srcversion = String(cString: v)
                 default: break

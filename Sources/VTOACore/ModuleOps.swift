@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// The parameters vtoa gives the module, from the kernel policy and the
 /// configuration; every one is set, so load and reload agree.
@@ -55,13 +59,13 @@ public struct ModuleParameters: Equatable, Sendable {
 
     /// Whether the value read from sysfs means the same as `wanted`.
     public static func same(_ name: String, current: String, wanted: String) -> Bool {
-        let c = current.trimmingCharacters(in: .whitespacesAndNewlines)
+        let c = current.trimmingWhitespace()
         switch name {
         case "getpeername", "getsockopt", "ipv6_kind254":
             return boolValue(c) == boolValue(wanted)
         case "trusted_sources":
             let norm = { (s: String) -> [String] in
-                s.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+                s.split(separator: ",").map { $0.trimmingSpaces() }
                     .filter { !$0.isEmpty && $0 != "(null)" }
                     .map { CIDR($0)?.description ?? $0 }
             }
@@ -111,9 +115,9 @@ extension Machine {
             report.loaded = facts.exists(sysfsDirectory + "/parameters")
         }
         guard report.loaded else { return report }
-        report.version = facts.readFile(sysfsDirectory + "/version")?.trimmingCharacters(in: .whitespacesAndNewlines)
+        report.version = facts.readFile(sysfsDirectory + "/version")?.trimmingWhitespace()
         for name in facts.listDirectory(parametersDirectory) ?? [] {
-            let v = facts.readFile(parametersDirectory + "/" + name)?.trimmingCharacters(in: .whitespacesAndNewlines) ?? "?"
+            let v = facts.readFile(parametersDirectory + "/" + name)?.trimmingWhitespace() ?? "?"
             report.parameters.append((name, v))
         }
         return report
@@ -176,7 +180,7 @@ extension Machine {
         for (name, wanted) in params.values {
             let path = parametersDirectory + "/" + name
             guard let current = facts.readFile(path) else { continue }  // not in this module version
-            let cur = current.trimmingCharacters(in: .whitespacesAndNewlines)
+            let cur = current.trimmingWhitespace()
             if !ModuleParameters.same(name, current: cur, wanted: wanted) {
                 changes.append(ParameterChange(name: name, old: cur, new: wanted))
             }

@@ -4,7 +4,11 @@ import Glibc
 import Musl
 #endif
 import CSelftest
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// What the selftest sends: documentation addresses only (RFC 5737), used
 /// only inside its own network namespace.
@@ -146,7 +150,7 @@ public struct SelftestReport: Equatable, Sendable {
             let right = got == want
             ok = ok && right
             let g = got?.description ?? "not called"
-            lines.append("  \(right ? "✔" : "✘") \(name.padding(toLength: 29, withPad: " ", startingAt: 0)) got \(g)" + (right ? "" : ", expected \(want)"))
+            lines.append("  \(right ? "✔" : "✘") \(name.padded(to: 29)) got \(g)" + (right ? "" : ", expected \(want)"))
         }
         let verdict = ok
             ? "PASS: \(e.describe == "no vtoa module" ? "the kernel handled the crafted handshake as a kernel without vtoa does" : "vtoa gives applications what it should on this machine")"
@@ -168,20 +172,31 @@ extension CIDR {
 /// Runs `body` on a thread of its own and waits for it. The selftest's
 /// unshare(CLONE_NEWNET) changes that thread's network namespace only; the
 /// thread ends with the test, and the namespace with its last socket.
-private final class ThreadResult<T>: @unchecked Sendable {
-    var value: T?
-    let done = DispatchSemaphore(value: 0)
+private final class ThreadBody: @unchecked Sendable {
+    let run: @Sendable () -> Void
+    init(_ run: @escaping @Sendable () -> Void) { self.run = run }
 }
 
-func onOwnThread<T: Sendable>(_ body: @escaping @Sendable () -> T) -> T {
+private final class ThreadResult<T>: @unchecked Sendable {
+    var value: T?  // written by the thread, read after pthread_join
+}
+
+/// Nil when no thread could be started (errno value in `error`).
+func onOwnThread<T: Sendable>(_ body: @escaping @Sendable () -> T) -> (value: T?, error: Int32) {
     let box = ThreadResult<T>()
-    let thread = Thread {
-        box.value = body()
-        box.done.signal()
+    let context = Unmanaged.passRetained(ThreadBody { box.value = body() }).toOpaque()
+    var thread = pthread_t()
+    let rc = pthread_create(&thread, nil, { raw in
+        let body = Unmanaged<ThreadBody>.fromOpaque(raw!).takeRetainedValue()
+        body.run()
+        return nil
+    }, context)
+    guard rc == 0 else {
+        Unmanaged<ThreadBody>.fromOpaque(context).release()
+        return (nil, rc)
     }
-    thread.start()
-    box.done.wait()
-    return box.value!  // set before signal
+    pthread_join(thread, nil)
+    return (box.value, 0)  // set by body before the thread ended
 }
 
 /// The crafted handshake in a new network namespace: a TUN device with
@@ -189,12 +204,16 @@ func onOwnThread<T: Sendable>(_ body: @escaping @Sendable () -> T) -> T {
 /// the ACK carrying the TOA, accept(), then getsockopt 1348/1349 and
 /// getpeername() on the accepted socket.
 public func runHandshakeInPrivateNamespace(_ setup: SelftestSetup) throws(VTOAError) -> HandshakeRecord {
-    let result: Result<HandshakeRecord, VTOAError> = onOwnThread {
+    let run: (value: Result<HandshakeRecord, VTOAError>?, error: Int32) = onOwnThread {
         do throws(VTOAError) {
             return .success(try handshakeInThisThread(setup))
         } catch {
             return .failure(error)
         }
+    }
+    guard let result = run.value else {
+        throw .selftestCannotRun(step: "start a thread for the test's network namespace",
+                                 reason: String(cString: strerror(run.error)))
     }
     return try result.get()
 }
@@ -330,11 +349,11 @@ extension Machine {
         if !loaded { loaded = facts.exists(parametersDirectory) }
         guard loaded else { throw .moduleNotLoaded(name: moduleName) }
         func flag(_ name: String) -> Bool {
-            let v = facts.readFile(parametersDirectory + "/" + name)?.trimmingCharacters(in: .whitespacesAndNewlines) ?? "Y"
+            let v = facts.readFile(parametersDirectory + "/" + name)?.trimmingWhitespace() ?? "Y"
             return ModuleParameters.boolValue(v) ?? true
         }
         let trusted = (facts.readFile(parametersDirectory + "/trusted_sources") ?? "")
-            .split(separator: ",").map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
+            .split(separator: ",").map { $0.trimmingWhitespace() }
             .filter { !$0.isEmpty && $0 != "(null)" }.compactMap { CIDR($0) }
         return .module(getpeername: flag("getpeername"), getsockopt: flag("getsockopt"), trustedSources: trusted, setup: setup)
     }

@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// `vtoa status`: the service, the module, DKMS, the kernel verdict and the
 /// counters, gathered once and rendered as text or JSON.

@@ -3,7 +3,11 @@ import Glibc
 #elseif canImport(Musl)
 import Musl
 #endif
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// What vtoa reads about the machine. Paths are absolute as on the real
 /// system ("/proc/net/vtoa_stats"); an implementation may map them under a
@@ -48,7 +52,7 @@ public struct HostFacts: SystemFacts {
 
     public func kernelRelease() -> String {
         if root != "/", let r = readFile("/proc/sys/kernel/osrelease") {
-            return r.trimmingCharacters(in: .whitespacesAndNewlines)
+            return r.trimmingWhitespace()
         }
         var u = utsname()
         guard uname(&u) == 0 else { return "" }

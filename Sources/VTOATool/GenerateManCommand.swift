@@ -1,5 +1,9 @@
 import ArgumentParser
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import VTOACore
 
 /// Hidden: writes the man page vtoa.8 from the command definitions, for
@@ -27,7 +31,7 @@ enum ManPage {
 
     /// Text made safe for roff: backslashes, and lines starting with . or '.
     static func escape(_ text: String) -> String {
-        text.replacingOccurrences(of: "\\", with: "\\e")
+        text.replacing("\\", with: "\\e")
             .split(separator: "\n", omittingEmptySubsequences: false)
             .map { $0.hasPrefix(".") || $0.hasPrefix("'") ? "\\&" + $0 : String($0) }
             .joined(separator: "\n")
@@ -55,7 +59,7 @@ enum ManPage {
         for verb in verbs {
             let c = verb.configuration
             page += ".SS \"vtoa \(c.commandName ?? "")\"\n\(escape(c.abstract))\n.PP\n.nf\n"
-            page += escape(VTOACommand.helpMessage(for: verb, columns: 78).trimmingCharacters(in: .whitespacesAndNewlines))
+            page += escape(VTOACommand.helpMessage(for: verb, columns: 78).trimmingWhitespace())
             page += "\n.fi\n"
         }
         page += """
@@ -89,7 +93,7 @@ enum ManPage {
     /// Writes DIRECTORY/vtoa.8 and returns its path.
     static func write(to directory: String) throws -> String {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        let path = (directory as NSString).appendingPathComponent("vtoa.8")
+        let path = directory.hasSuffix("/") ? directory + "vtoa.8" : directory + "/vtoa.8"
         try Data(render().utf8).write(to: URL(fileURLWithPath: path))
         return path
     }

@@ -1,5 +1,9 @@
 import ArgumentParser
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
 import VTOACore
 
 @main
@@ -25,7 +29,7 @@ struct Main {
             try? FileDescriptorOutput.standardError.write(text)
         }
         try? FileDescriptorOutput.standardError.write("vtoa: \(error.message)\n")
-        Foundation.exit(error.exitCode)
+        exit(error.exitCode)
     }
 }
 
@@ -58,7 +62,7 @@ struct CommonOptions: ParsableArguments {
     /// The machine, or (for tests) a tree laid out like / named by VTOA_ROOT
     /// for the files vtoa reads.
     func host() -> Machine {
-        let root = ProcessInfo.processInfo.environment["VTOA_ROOT"] ?? "/"
+        let root = getenv("VTOA_ROOT").map { String(cString: $0) } ?? "/"
         return Machine.real(root: root.isEmpty ? "/" : root, configPath: config)
     }
 }
