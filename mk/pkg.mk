@@ -6,6 +6,9 @@
 #   make pkg-check           lintian and rpmlint on what is in out/, systemd-analyze verify
 #   make pkg-test            deb, rpm, then pkg-check (what `make check` runs; ~1.5 min)
 #   make deb rpm PKG_RELEASE=2   a newer build of the same version (upgrade tests)
+#   make deb rpm PKG_PORTABLE=0  link against this host's libraries, not the
+#                            Debian 11 sysroot (tools/portable-sysroot): the
+#                            binary then needs this host's glibc (abi-check fails)
 #   make pkg-clean
 .PHONY: deb rpm pkg pkg-check pkg-test pkg-clean
 check: pkg-test
@@ -17,6 +20,9 @@ PKG_RELEASE ?= 1
 PKG_PATH := $(PATH):/opt/swift/usr/bin
 SWIFTPM_MIRROR ?= /opt/swift-packages
 export SWIFTPM_MIRROR
+PKG_PORTABLE ?= 1
+# the sysroot's path, assembled on first use (shell code for a recipe)
+PKG_SYSROOT = $$(if [ "$(PKG_PORTABLE)" = 1 ]; then $(TOP)/tools/portable-sysroot; fi)
 
 # The work tree's files (as git sees them: tracked and new, not ignored,
 # not deleted) plus Package.resolved (ignored, but pins the dependencies).
@@ -39,7 +45,8 @@ deb:
 			$(PKG_VERSION) $(PKG_RELEASE) $(PKG_RELEASE) "$$(dpkg-parsechangelog -S Maintainer)" "$$(date -R)"; \
 		  cat debian/changelog; } > debian/changelog.new && mv debian/changelog.new debian/changelog; \
 	fi
-	cd $(PKG_TMP)/deb/vtoa-$(PKG_VERSION) && PATH="$(PKG_PATH)" dpkg-buildpackage -us -uc -b
+	S=$(PKG_SYSROOT) && cd $(PKG_TMP)/deb/vtoa-$(PKG_VERSION) && \
+		PATH="$(PKG_PATH)" VTOA_SYSROOT="$$S" dpkg-buildpackage -us -uc -b
 	mkdir -p $(PKG_OUT) && rm -f $(PKG_OUT)/vtoa*.deb
 	cp $(PKG_TMP)/deb/vtoa*_$(PKG_VERSION)-$(PKG_RELEASE)_*.deb $(PKG_OUT)/
 	@ls -l $(PKG_OUT)/*.deb
@@ -49,7 +56,8 @@ rpm:
 	mkdir -p $(PKG_TMP)/rpm/SOURCES
 	tar -C $(PKG_TMP)/rpm -czf $(PKG_TMP)/rpm/SOURCES/vtoa-$(PKG_VERSION).tar.gz vtoa-$(PKG_VERSION)
 	@# --nodeps: the BuildRequires are EL package names, not in Debian's rpm database.
-	PATH="$(PKG_PATH)" rpmbuild -bb --nodeps \
+	S=$(PKG_SYSROOT) && PATH="$(PKG_PATH)" rpmbuild -bb --nodeps \
+		$${S:+--define "vtoa_sysroot $$S"} \
 		--define "_topdir $(PKG_TMP)/rpm" \
 		--define "vtoa_release $(PKG_RELEASE)" \
 		--define "swiftpm_mirror $(SWIFTPM_MIRROR)" \
@@ -61,6 +69,18 @@ rpm:
 
 pkg-check:
 	@ls $(PKG_OUT)/*.deb $(PKG_OUT)/*.rpm >/dev/null || { echo "pkg-check: run 'make deb rpm' first" >&2; exit 1; }
+	@# what the packaged binary needs, against Alibaba Cloud Linux 3; and
+	@# that the check fails where it should: a program linked on this host
+	@# (bookworm's glibc 2.36: stat GLIBC_2.33, hypotf GLIBC_2.35)
+	$(TOP)/tools/abi-check $(PKG_OUT)/*.deb $(PKG_OUT)/*.rpm
+	@mkdir -p $(PKG_TMP) && printf '%s\n' '#include <math.h>' '#include <sys/stat.h>' \
+		'int main(int c, char **v) { struct stat st; return stat(v[0], &st) + (int)hypotf(c, c); }' \
+		>$(PKG_TMP)/abi-host.c && cc -O0 -o $(PKG_TMP)/abi-host $(PKG_TMP)/abi-host.c -lm && \
+	if out=$$($(TOP)/tools/abi-check $(PKG_TMP)/abi-host); then \
+		echo "pkg-check: abi-check passed a binary linked against this host's glibc: $$out" >&2; exit 1; \
+	elif ! grep -q 'needs GLIBC_2\.35 (Alibaba Cloud Linux 3 has GLIBC_2.32): hypotf' <<<"$$out"; then \
+		echo "pkg-check: abi-check failed the host-linked binary without naming hypotf: $$out" >&2; exit 1; \
+	else echo "abi-check rejects a host-linked binary: $$(grep -c '^✘' <<<"$$out") finding(s), hypotf named"; fi
 	lintian --fail-on error --display-info --info $(PKG_OUT)/*.deb
 	rpmlint -c $(TOP)/rpm/rpmlint.toml -r $(TOP)/rpm/vtoa.rpmlintrc $(PKG_OUT)/*.rpm
 	@# The unit as installed, with its ExecStart= binary from the .deb: any
