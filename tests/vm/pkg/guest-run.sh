@@ -39,7 +39,10 @@ say() { printf '%s\n' "$*" >&3; }
 TESTS=
 set -f
 for w in $(cat /proc/cmdline); do
-    case $w in vtoapkg.tests=*) TESTS=${w#vtoapkg.tests=} ;; esac
+    case $w in
+        vtoapkg.tests=*) TESTS=${w#vtoapkg.tests=} ;;
+        vtoapkg.timeout=*) VTOA_TEST_TIMEOUT=${w#vtoapkg.timeout=} ;;   # per test (default 240 s)
+    esac
 done
 set +f
 echo "vtoa-pkgtest: kernel $(uname -r), boot took $(cut -d' ' -f1 /proc/uptime)s, tests: $TESTS" >/dev/console
