@@ -1,5 +1,5 @@
 # Debian archive access without touching the host's apt state (sourced, bash;
-# by tests/vm/matrix, tests/vm/rpm-test and tests/vm/image-rpm.sh).
+# by tests/vm/matrix, tests/vm/image.sh, tests/vm/rpm-test and tools/portable-sysroot).
 #
 #   host_apt_entries        "URI SUITE" for every enabled deb entry of the host with
 #                           component main (the same parser as tests/vm/image.sh)

@@ -124,47 +124,10 @@ if is_complete "$OUT"; then     # built by the other run while we waited
 fi
 
 # ---------------------------------------------------------------- apt sources of the host
-# Prints "URI SUITE" for every enabled "deb" entry of the host that has component main.
-host_apt_entries() {
-    local f
-    {
-        for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
-            [[ -f "$f" ]] || continue
-            # deb [opts] URI suite comp...
-            sed -e 's/#.*//' "$f" | awk '
-                $1 == "deb" {
-                    i = 2
-                    if ($i ~ /^\[/) { while (i <= NF && $i !~ /\]$/) i++; i++ }
-                    uri = $i; suite = $(i + 1)
-                    for (j = i + 2; j <= NF; j++) if ($j == "main") { print uri, suite; break }
-                }'
-        done
-        for f in /etc/apt/sources.list.d/*.sources; do
-            [[ -f "$f" ]] || continue
-            # deb822: paragraphs separated by blank lines
-            awk '
-                function flush(   n, u, s, i, j, k, us, ss) {
-                    if (types ~ /(^| )deb( |$)/ && comps ~ /(^| )main( |$)/ && enabled != "no") {
-                        n = split(uris, us, " "); k = split(suites, ss, " ")
-                        for (i = 1; i <= n; i++) for (j = 1; j <= k; j++) print us[i], ss[j]
-                    }
-                    types = uris = suites = comps = enabled = ""
-                }
-                /^[ \t]*#/ { next }
-                /^[ \t]*$/ { flush(); next }
-                {
-                    line = $0; key = tolower(line); sub(/:.*/, "", key)
-                    val = line; sub(/^[^:]*:[ \t]*/, "", val)
-                    if (key == "types") types = val
-                    else if (key == "uris") uris = val
-                    else if (key == "suites") suites = val
-                    else if (key == "components") comps = val
-                    else if (key == "enabled") enabled = tolower(val)
-                }
-                END { flush() }' "$f"
-        done
-    } | awk '!seen[$0]++'
-}
+# host_apt_entries: "URI SUITE" for every enabled "deb" entry of the host that
+# has component main (tests/vm/apt.sh, shared with matrix and rpm-test)
+# shellcheck source=tests/vm/apt.sh
+. "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/apt.sh"
 
 ENTRIES=$(host_apt_entries)
 MIRROR=${VTOA_MIRROR:-$(awk -v s="$SUITE" '$2 == s { print $1; exit }' <<<"$ENTRIES")}
