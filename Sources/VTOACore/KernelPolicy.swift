@@ -47,8 +47,49 @@ public struct KernelRelease: Equatable, Comparable, Sendable, CustomStringConver
         self.build = build
     }
 
+    /// A release whose upstream is read from elsewhere (the distribution's
+    /// version string); `raw` stays what `uname -r` printed.
+    init(raw: String, upstream: [Int], build: [Int]) {
+        self.raw = raw
+        self.upstream = upstream
+        self.build = build
+    }
+
     public var upstreamString: String { upstream.map(String.init).joined(separator: ".") }
     public var description: String { raw }
+
+    /// Debian names a stable kernel after its series, not its sublevel:
+    /// `5.10.0-32-amd64` is upstream 5.10.223, which only `uname -v`
+    /// (/proc/sys/kernel/version: "#1 SMP Debian 5.10.223-1 (2024-08-10)")
+    /// tells; Ubuntu says it in /proc/version_signature ("Ubuntu
+    /// 5.4.0-42.46-generic 5.4.44"). Given those texts, a release whose
+    /// sublevel is 0 takes the real one from them when the series agrees;
+    /// anything else (Alibaba Cloud Linux's 5.10.134-17.2.al8, a later
+    /// sublevel, a text that does not match) stays as it is.
+    /// `source` names where the upstream came from, for the verdict's reason.
+    public func resolvingDistributionVersion(kernelVersion: String?, versionSignature: String?)
+        -> (release: KernelRelease, source: String?) {
+        guard upstream[2] == 0 else { return (self, nil) }
+        func series(_ r: KernelRelease) -> Bool { r.upstream[0] == upstream[0] && r.upstream[1] == upstream[1] }
+        // "... Debian 5.10.223-1 (2024-08-10)": the token after "Debian".
+        if let v = kernelVersion {
+            let words = v.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\n" })
+            if let i = words.firstIndex(of: "Debian"), i + 1 < words.count,
+               let real = KernelRelease(String(words[i + 1])), series(real), real.upstream[2] > 0 {
+                return (KernelRelease(raw: raw, upstream: real.upstream, build: real.build),
+                        "Debian \(words[i + 1])")
+            }
+        }
+        // "Ubuntu 5.4.0-42.46-generic 5.4.44": the last word.
+        if let s = versionSignature {
+            let words = s.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\n" })
+            if words.count >= 3, words[0] == "Ubuntu", let last = words.last,
+               let real = KernelRelease(String(last)), series(real), real.upstream[2] > 0 {
+                return (KernelRelease(raw: raw, upstream: real.upstream, build: []), "Ubuntu upstream \(last)")
+            }
+        }
+        return (self, nil)
+    }
 
     public static func < (a: KernelRelease, b: KernelRelease) -> Bool {
         if a.upstream != b.upstream { return a.upstream.lexicographicallyPrecedes(b.upstream) }
@@ -121,5 +162,16 @@ public enum KernelPolicy {
     public static func verdict(forRelease text: String) throws(VTOAError) -> KernelVerdict {
         guard let r = KernelRelease(text) else { throw .unparsableRelease(text) }
         return verdict(for: r)
+    }
+
+    /// The verdict for the running kernel: its release, with the upstream
+    /// version a distribution hides in its version string (see
+    /// `resolvingDistributionVersion`).
+    public static func verdict(for release: KernelRelease, kernelVersion: String?, versionSignature: String?) -> KernelVerdict {
+        let (r, source) = release.resolvingDistributionVersion(kernelVersion: kernelVersion, versionSignature: versionSignature)
+        let v = verdict(for: r)
+        guard let source else { return v }
+        return KernelVerdict(release: release, support: v.support,
+                             reason: "\(release.raw) is upstream \(r.upstreamString) (\(source)): " + v.reason)
     }
 }

@@ -54,8 +54,16 @@ public final class Machine {
         if facts.effectiveUID() != 0 { throw .notRoot(command: command) }
     }
 
+    /// The verdict for `release`, the running kernel by default. For the
+    /// running kernel the distribution's version string counts too (Debian's
+    /// 5.10.0-32-amd64 is 5.10.223); another release is judged by its name.
     public func verdict(release: String? = nil) throws(VTOAError) -> KernelVerdict {
-        try KernelPolicy.verdict(forRelease: release ?? facts.kernelRelease())
+        let running = facts.kernelRelease()
+        let text = release ?? running
+        guard let r = KernelRelease(text) else { throw .unparsableRelease(text) }
+        guard text == running else { return KernelPolicy.verdict(for: r) }
+        return KernelPolicy.verdict(for: r, kernelVersion: facts.kernelVersion(),
+                                    versionSignature: facts.kernelVersionSignature())
     }
 
     public func config() throws(VTOAError) -> VTOAConfig {

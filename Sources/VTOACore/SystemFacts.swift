@@ -29,6 +29,13 @@ public protocol SystemFacts {
     func readGzipFile(_ path: String) -> String?
 }
 
+extension SystemFacts {
+    /// The running kernel's version string, as `uname -v` prints it.
+    public func kernelVersion() -> String? { readFile("/proc/sys/kernel/version") }
+    /// Ubuntu's /proc/version_signature, nil elsewhere.
+    public func kernelVersionSignature() -> String? { readFile("/proc/version_signature") }
+}
+
 public struct FactsError: Error, Equatable, Sendable {
     public var reason: String
     public init(_ reason: String) { self.reason = reason }

@@ -6,7 +6,7 @@ struct KernelCheckCommand: ParsableCommand {
         commandName: "kernel-check",
         abstract: "Tell whether a kernel release supports vtoa (exit 0 supported, 1 not, 2 unparsable).")
 
-    @Argument(help: "A kernel release as 'uname -r' prints it (default: the running kernel).")
+    @Argument(help: "A kernel release as 'uname -r' prints it (default: the running kernel, whose version string counts too: Debian's 5.10.0-32-amd64 is 5.10.223).")
     var release: String?
 
     @Flag(help: "Print JSON.")
@@ -15,8 +15,9 @@ struct KernelCheckCommand: ParsableCommand {
     @OptionGroup var common: CommonOptions
 
     func run() throws {
-        let text = release ?? common.host().facts.kernelRelease()
-        guard let r = KernelRelease(text) else {
+        let machine = common.host()
+        let text = release ?? machine.facts.kernelRelease()
+        guard KernelRelease(text) != nil else {
             let e = VTOAError.unparsableRelease(text)
             if json {
                 out(JSON.object([("release", .string(text)), ("verdict", .string("unparsable")),
@@ -26,11 +27,11 @@ struct KernelCheckCommand: ParsableCommand {
             }
             throw ExitCode(2)
         }
-        let v = KernelPolicy.verdict(for: r)
+        let v = try machine.verdict(release: text)
         if json {
             out(v.json.render() + "\n")
         } else {
-            out("\(r.raw): \(v.support.rawValue): \(v.reason)\n")
+            out("\(v.release.raw): \(v.support.rawValue): \(v.reason)\n")
         }
         if !v.isSupported { throw ExitCode(1) }
     }

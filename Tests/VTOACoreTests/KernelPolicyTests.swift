@@ -91,3 +91,63 @@ import Testing
         #expect(text.contains("\"build\": [\n    16\n  ]"))
     }
 }
+
+/// Debian's and Ubuntu's releases hide the sublevel; the running kernel's
+/// version string tells it.
+@Suite struct DistributionVersions {
+    let debian11 = "#1 SMP Debian 5.10.223-1 (2024-08-10)\n"
+
+    @Test func debianSublevelFromVersion() throws {
+        let r = try #require(KernelRelease("5.10.0-32-amd64"))
+        #expect(KernelPolicy.verdict(for: r).support == .unsupported)   // by name alone: 5.10.0
+        let v = KernelPolicy.verdict(for: r, kernelVersion: debian11, versionSignature: nil)
+        #expect(v.support == .full)
+        #expect(v.release.raw == "5.10.0-32-amd64")
+        #expect(v.reason.contains("upstream 5.10.223 (Debian 5.10.223-1)"))
+    }
+
+    @Test func ubuntuSignature() throws {
+        let r = try #require(KernelRelease("5.4.0-42-generic"))
+        let v = KernelPolicy.verdict(for: r, kernelVersion: "#46-Ubuntu SMP Fri Jul 10 00:24:02 UTC 2020",
+                                     versionSignature: "Ubuntu 5.4.0-42.46-generic 5.4.44\n")
+        #expect(v.support == .unsupported)
+        #expect(v.reason.contains("upstream 5.4.44"))
+        let oem = try #require(KernelRelease("5.10.0-1057-oem"))
+        #expect(KernelPolicy.verdict(for: oem, kernelVersion: nil,
+                                     versionSignature: "Ubuntu 5.10.0-1057.61-oem 5.10.150").support == .full)
+    }
+
+    @Test func versionOfAnotherSeriesIsIgnored() throws {
+        let r = try #require(KernelRelease("6.1.0-28-amd64"))
+        let v = KernelPolicy.verdict(for: r, kernelVersion: debian11, versionSignature: nil)
+        #expect(v.reason == KernelPolicy.verdict(for: r).reason)
+    }
+
+    @Test func alibabaReleaseKeepsItsBuildRule() throws {
+        // A release with a real sublevel is never rewritten, whatever the text says.
+        let r = try #require(KernelRelease("5.10.134-14.al8.x86_64"))
+        #expect(KernelPolicy.verdict(for: r, kernelVersion: "#1 SMP Debian 5.10.223-1", versionSignature: nil).support == .unsupported)
+    }
+
+    @Test(arguments: ["", "#1 SMP Debian", "#1 SMP Debian 5.10", "#1 SMP Debian junk", "#1 SMP Debian 5.10.0-1", "Debian 5.10.223-1"])
+    func unusableVersionText(_ text: String) throws {
+        let r = try #require(KernelRelease("5.10.0-32-amd64"))
+        let v = KernelPolicy.verdict(for: r, kernelVersion: text, versionSignature: "Ubuntu x")
+        if text == "Debian 5.10.223-1" {
+            #expect(v.support == .full)   // the word may start the text
+        } else {
+            #expect(v.support == .unsupported)
+        }
+    }
+
+    @Test func machineUsesVersionForRunningKernelOnly() throws {
+        let w = World()
+        w.facts.release = "5.10.0-32-amd64"
+        w.facts.files["/proc/sys/kernel/version"] = debian11
+        let m = w.machine
+        #expect(try m.verdict().support == .full)
+        #expect(try m.verdict(release: "5.10.0-32-amd64").support == .full)
+        #expect(try m.verdict(release: "5.10.0-30-amd64").support == .unsupported)
+        #expect(m.doctor().checks.first?.status == .ok)
+    }
+}
