@@ -25,8 +25,10 @@ let package = Package(
         ),
         .target(name: "CSelftest"),
         .target(name: "CBPF"),
+        // The version and the parameter table, from the module's own headers.
+        .target(name: "CShared", cSettings: [.headerSearchPath("../../kmod/include/uapi")]),
         .target(name: "VTOA"),
-        .target(name: "VTOACore", dependencies: ["CKmod", "CSystemd", "CSelftest", "CBPF"]),
+        .target(name: "VTOACore", dependencies: ["CKmod", "CSystemd", "CSelftest", "CBPF", "CShared"]),
         .executableTarget(
             name: "VTOATool",
             dependencies: [

@@ -87,7 +87,7 @@ static enum vtoa_parse_result vtoa_skb_parse(const struct sk_buff *skb,
 	}
 	if (th->syn)
 		flags |= VTOA_PARSE_SYN;
-	if (READ_ONCE(vtoa_param_ipv6_kind254))
+	if (vtoa_param(ipv6_kind254))
 		flags |= VTOA_PARSE_V6_KIND254;
 	return vtoa_parse_options(opt, optlen, flags, addr, info);
 }
@@ -372,7 +372,7 @@ static bool vtoa_getname_wants_toa(const struct sock *sk, struct vtoa_addr *a)
 	 * workers and anything not in task context may hand a buffer only
 	 * as large as their socket's own address, so they see the real peer.
 	 */
-	if (!READ_ONCE(vtoa_param_getpeername) || !in_task() ||
+	if (!vtoa_param(getpeername) || !in_task() ||
 	    (current->flags & (PF_KTHREAD | PF_IO_WORKER))) {
 		vtoa_count(net, VTOA_STAT_getname_toa_bypass, 1);
 		return false;

@@ -13,6 +13,9 @@ static int __init vtoa_init(void)
 {
 	int err;
 
+	err = vtoa_params_init();
+	if (err)
+		goto out;
 	err = vtoa_stats_init();
 	if (err)
 		goto out;
@@ -26,7 +29,7 @@ static int __init vtoa_init(void)
 	if (err)
 		goto sockopt;
 	pr_info("vtoa: %s loaded (getpeername=%d getsockopt=%d, getname by %s, getsockopt by %s)\n",
-		VTOA_VERSION, vtoa_param_getpeername, vtoa_param_getsockopt,
+		VTOA_VERSION, vtoa_param(getpeername), vtoa_param(getsockopt),
 		vtoa_getname_hook(), vtoa_sockopt_hook());
 	return 0;
 

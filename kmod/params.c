@@ -14,13 +14,37 @@
 
 #include "vtoa.h"
 
-bool vtoa_param_getpeername = true;
-bool vtoa_param_getsockopt = true;
-bool vtoa_param_ipv6_kind254;
-unsigned int vtoa_param_max_entries = 1 << 20;
+/*
+ * Values, defaults and ranges come from include/uapi/vtoa_params.h, the
+ * table the tool reads too; BOOL parameters are kept as 0/1.
+ */
+unsigned int vtoa_param_val[VTOA_P_MAX] = {
+#define VTOA_PARAM(p, type, def, lo, hi, config) \
+	[VTOA_P_##p] = (def),
+#include "include/uapi/vtoa_params.h"
+#undef VTOA_PARAM
+};
 
-#define VTOA_MAX_ENTRIES_LIMIT	(64U << 20)
-#define VTOA_MAX_TRUSTED	64
+struct vtoa_param_spec {
+	const char *name;
+	unsigned int min, max;
+};
+
+static const struct vtoa_param_spec vtoa_param_specs[VTOA_P_MAX] = {
+#define VTOA_PARAM(p, type, def, lo, hi, config) \
+	[VTOA_P_##p] = { .name = #p, .min = (lo), .max = (hi) },
+#include "include/uapi/vtoa_params.h"
+#undef VTOA_PARAM
+};
+
+#define VTOA_MAX_TRUSTED	(vtoa_param_specs[VTOA_P_trusted_sources].max)
+
+static const struct vtoa_param_spec *vtoa_spec(const struct kernel_param *kp)
+{
+	unsigned int i = (unsigned int *)kp->arg - vtoa_param_val;
+
+	return i < VTOA_P_MAX ? &vtoa_param_specs[i] : NULL;
+}
 
 /* length of a written value without its trailing newline, for logs */
 static int vtoa_len(const char *val)
@@ -37,50 +61,41 @@ static int vtoa_set_bool(const char *val, const struct kernel_param *kp)
 			kp->name, vtoa_len(val), val ? val : "");
 		return -EINVAL;
 	}
-	WRITE_ONCE(*(bool *)kp->arg, v);
+	WRITE_ONCE(*(unsigned int *)kp->arg, v);
 	return 0;
 }
 
-static const struct kernel_param_ops vtoa_bool_ops = {
+static int vtoa_get_bool(char *buf, const struct kernel_param *kp)
+{
+	return sysfs_emit(buf, "%c\n", READ_ONCE(*(unsigned int *)kp->arg) ? 'Y' : 'N');
+}
+
+static const struct kernel_param_ops vtoa_ops_BOOL = {
 	.set = vtoa_set_bool,
-	.get = param_get_bool,
+	.get = vtoa_get_bool,
 };
 
-module_param_cb(getpeername, &vtoa_bool_ops, &vtoa_param_getpeername, 0644);
-MODULE_PARM_DESC(getpeername,
-		 "Return the TOA address from getpeername()/accept() (default 1)");
-module_param_cb(getsockopt, &vtoa_bool_ops, &vtoa_param_getsockopt, 0644);
-MODULE_PARM_DESC(getsockopt,
-		 "Answer getsockopt(IPPROTO_IP, 1348/1349) (default 1)");
-module_param_cb(ipv6_kind254, &vtoa_bool_ops, &vtoa_param_ipv6_kind254,
-		0644);
-MODULE_PARM_DESC(ipv6_kind254,
-		 "Also take kind 254 length 20 as an IPv6 TOA (dpvs; default 0)");
-
-static int vtoa_set_max_entries(const char *val,
-				const struct kernel_param *kp)
+static int vtoa_set_uint(const char *val, const struct kernel_param *kp)
 {
+	const struct vtoa_param_spec *spec = vtoa_spec(kp);
 	unsigned int v;
 
-	if (!val || kstrtouint(val, 0, &v) || !v ||
-	    v > VTOA_MAX_ENTRIES_LIMIT) {
-		pr_warn("vtoa: max_entries: '%.*s' is not a number from 1 to %u\n",
-			vtoa_len(val), val ? val : "", VTOA_MAX_ENTRIES_LIMIT);
+	if (WARN_ON_ONCE(!spec))
+		return -EINVAL;
+	if (!val || kstrtouint(val, 10, &v) || v < spec->min || v > spec->max) {
+		pr_warn("vtoa: %s: '%.*s' is not a number from %u to %u\n",
+			kp->name, vtoa_len(val), val ? val : "",
+			spec->min, spec->max);
 		return -EINVAL;
 	}
-	WRITE_ONCE(vtoa_param_max_entries, v);
+	WRITE_ONCE(*(unsigned int *)kp->arg, v);
 	return 0;
 }
 
-static const struct kernel_param_ops vtoa_max_entries_ops = {
-	.set = vtoa_set_max_entries,
+static const struct kernel_param_ops vtoa_ops_UINT = {
+	.set = vtoa_set_uint,
 	.get = param_get_uint,
 };
-
-module_param_cb(max_entries, &vtoa_max_entries_ops, &vtoa_param_max_entries,
-		0644);
-MODULE_PARM_DESC(max_entries,
-		 "Most sockets carrying a TOA at once; beyond, TOA is ignored");
 
 /* trusted_sources: an RCU-protected list of CIDRs; NULL trusts all. */
 struct vtoa_cidr {
@@ -239,14 +254,64 @@ static int vtoa_get_trusted(char *buf, const struct kernel_param *kp)
 	return len;
 }
 
-static const struct kernel_param_ops vtoa_trusted_ops = {
+static const struct kernel_param_ops vtoa_ops_CIDRS = {
 	.set = vtoa_set_trusted,
 	.get = vtoa_get_trusted,
 };
 
-module_param_cb(trusted_sources, &vtoa_trusted_ops, NULL, 0644);
+/*
+ * The registrations, one per line of vtoa_params.h (a macro cannot
+ * declare them and stay checkpatch-clean); vtoa_params_init() refuses to
+ * load when they and the table disagree.
+ */
+module_param_cb(getpeername, &vtoa_ops_BOOL,
+		&vtoa_param_val[VTOA_P_getpeername], 0644);
+MODULE_PARM_DESC(getpeername,
+		 "Return the TOA address from getpeername()/accept() (default 1)");
+module_param_cb(getsockopt, &vtoa_ops_BOOL,
+		&vtoa_param_val[VTOA_P_getsockopt], 0644);
+MODULE_PARM_DESC(getsockopt,
+		 "Answer getsockopt(IPPROTO_IP, 1348/1349) (default 1)");
+module_param_cb(trusted_sources, &vtoa_ops_CIDRS,
+		&vtoa_param_val[VTOA_P_trusted_sources], 0644);
 MODULE_PARM_DESC(trusted_sources,
 		 "Comma-separated proxy CIDRs whose TOA is believed (empty: all)");
+module_param_cb(max_entries, &vtoa_ops_UINT,
+		&vtoa_param_val[VTOA_P_max_entries], 0644);
+MODULE_PARM_DESC(max_entries,
+		 "Most sockets carrying a TOA at once; beyond, TOA is ignored");
+module_param_cb(ipv6_kind254, &vtoa_ops_BOOL,
+		&vtoa_param_val[VTOA_P_ipv6_kind254], 0644);
+MODULE_PARM_DESC(ipv6_kind254,
+		 "Also take kind 254 length 20 as an IPv6 TOA (dpvs; default 0)");
+
+static const struct kernel_param_ops *const vtoa_type_ops[] = {
+#define VTOA_PARAM(p, type, def, lo, hi, config) \
+	[VTOA_P_##p] = &vtoa_ops_##type,
+#include "include/uapi/vtoa_params.h"
+#undef VTOA_PARAM
+};
+
+/* each table line registered once, with the ops of its type */
+int vtoa_params_init(void)
+{
+	const struct kernel_param *kp = THIS_MODULE->kp;
+	unsigned int i, n = THIS_MODULE->num_kp;
+
+	for (i = 0; i < n; i++) {
+		const struct vtoa_param_spec *spec = vtoa_spec(&kp[i]);
+
+		if (!spec || strcmp(spec->name, kp[i].name) ||
+		    kp[i].ops != vtoa_type_ops[spec - vtoa_param_specs])
+			break;
+	}
+	if (i < n || n != VTOA_P_MAX) {
+		pr_err("vtoa: %u parameters registered, %u in vtoa_params.h, first mismatch at %u: build error\n",
+		       n, VTOA_P_MAX, i);
+		return -EINVAL;
+	}
+	return 0;
+}
 
 void vtoa_params_exit(void)
 {

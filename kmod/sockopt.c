@@ -80,7 +80,7 @@ int vtoa_sockopt_get(struct sock *sk, int optval, void __user *user, int *len)
 	struct socket *sock;
 	int alen;
 
-	if (!READ_ONCE(vtoa_param_getsockopt) || sk->sk_type != SOCK_STREAM ||
+	if (!vtoa_param(getsockopt) || sk->sk_type != SOCK_STREAM ||
 	    sk->sk_protocol != IPPROTO_TCP)
 		return -ENOPROTOOPT;
 	if (*len < 0)

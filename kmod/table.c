@@ -82,7 +82,7 @@ static u64 vtoa_req_id(const struct request_sock *req)
 static bool vtoa_over_cap(void)
 {
 	return atomic_read(&vtoa_socks.nelems) + atomic_read(&vtoa_reqs.nelems) >=
-	       READ_ONCE(vtoa_param_max_entries);
+	       vtoa_param(max_entries);
 }
 
 static struct vtoa_entry *vtoa_entry_new(const void *key, u64 id,

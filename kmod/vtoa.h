@@ -12,8 +12,6 @@
 
 #include "parse.h"
 
-#define VTOA_VERSION	"0.1.0"
-
 /*
  * One entry per socket that received a believed TOA, or per request
  * socket (handshake in progress) that saw one on its SYN or on a bare ACK
@@ -86,10 +84,17 @@ static inline struct net *vtoa_req_net(const struct request_sock *req)
 void vtoa_count_netns(u32 inum, enum vtoa_stat s, int d);
 
 /* params.c */
-extern bool vtoa_param_getpeername;
-extern bool vtoa_param_getsockopt;
-extern bool vtoa_param_ipv6_kind254;
-extern unsigned int vtoa_param_max_entries;
+/* the parameters of include/uapi/vtoa_params.h, by index */
+enum vtoa_param_id {
+#define VTOA_PARAM(p, type, def, lo, hi, config) VTOA_P_##p,
+#include "include/uapi/vtoa_params.h"
+#undef VTOA_PARAM
+	VTOA_P_MAX
+};
+
+extern unsigned int vtoa_param_val[VTOA_P_MAX];
+#define vtoa_param(name) READ_ONCE(vtoa_param_val[VTOA_P_##name])
+int vtoa_params_init(void);
 bool vtoa_trusted(const struct sk_buff *skb);
 void vtoa_params_exit(void);
 

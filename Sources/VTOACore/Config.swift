@@ -10,12 +10,17 @@ import Foundation
 #endif
 
 /// An IPv4 or IPv6 network in CIDR notation ("10.0.0.0/8", "2001:db8::/32").
-/// A bare address is a host route (/32 or /128).
+/// A bare address is a host route (/32 or /128). Host bits are cleared and
+/// the address is printed as inet_ntop does (IPv6 compressed), as the
+/// module does: "10.0.0.1/8" is 10.0.0.0/8, and reads back the same.
 public struct CIDR: Equatable, Sendable, CustomStringConvertible {
     public enum Family: Sendable { case v4, v6 }
+    /// The network address, normalised.
     public let address: String
     public let prefix: Int
     public let family: Family
+    /// The network's bytes (4 or 16), host bits cleared.
+    public let bytes: [UInt8]
 
     public init?(_ text: String) {
         let t = text.trimmingSpaces()
@@ -40,25 +45,38 @@ public struct CIDR: Equatable, Sendable, CustomStringConvertible {
             }
             prefix = v
         }
-        self.address = addr
+        var net = Array(buf.prefix(maxPrefix / 8))
+        for i in 0..<net.count {
+            let bitsHere = Swift.max(0, Swift.min(8, prefix - i * 8))
+            net[i] &= bitsHere == 0 ? 0 : UInt8(truncatingIfNeeded: 0xff << (8 - bitsHere))
+        }
+        var out = [CChar](repeating: 0, count: 64)
+        guard inet_ntop(family == .v4 ? AF_INET : AF_INET6, net, &out, socklen_t(out.count)) != nil else { return nil }
+        self.address = String(decoding: out.prefix(while: { $0 != 0 }).map { UInt8(bitPattern: $0) }, as: UTF8.self)
         self.prefix = prefix
         self.family = family
+        self.bytes = net
     }
 
     public var description: String { "\(address)/\(prefix)" }
 }
 
-/// /etc/vtoa/vtoa.conf: `key = value` lines and `#` comments.
+/// /etc/vtoa/vtoa.conf: `key = value` lines and `#` comments. The keys,
+/// their types, ranges and defaults are the module's parameter table
+/// (`ParameterSpec.all`, kmod/include/uapi/vtoa_params.h).
 public struct VTOAConfig: Equatable, Sendable {
     public static let defaultPath = "/etc/vtoa/vtoa.conf"
-    public static let keys = ["trusted_sources", "getpeername", "max_entries", "ipv6_kind254"]
+    public static var keys: [String] { ParameterSpec.configKeys }
 
-    public var trustedSources: [CIDR] = []
-    public var getpeername: Bool? = nil
-    public var maxEntries: UInt64? = nil
-    public var ipv6Kind254: Bool? = nil
+    /// The values the file sets, by key; a key it does not set is absent.
+    public var values: [String: ParameterValue] = [:]
 
     public init() {}
+
+    public var trustedSources: [CIDR] { values["trusted_sources"]?.cidrsValue ?? [] }
+    public var getpeername: Bool? { values["getpeername"]?.boolValue }
+    public var maxEntries: UInt64? { values["max_entries"]?.uintValue }
+    public var ipv6Kind254: Bool? { values["ipv6_kind254"]?.boolValue }
 
     /// Parses the text of `file` (the name is only used in errors).
     public static func parse(_ text: String, file: String) throws(VTOAError) -> VTOAConfig {
@@ -78,52 +96,22 @@ public struct VTOAConfig: Equatable, Sendable {
             guard !key.isEmpty else {
                 throw .badConfig(file: file, line: lineNo, key: nil, message: "missing key before '='")
             }
-            guard keys.contains(key) else {
+            guard let spec = ParameterSpec.named(key), spec.inConfig else {
+                let why = ParameterSpec.named(key) != nil ? "set by the kernel policy, not by this file; " : ""
                 throw .badConfig(file: file, line: lineNo, key: key,
-                                 message: "unknown key (known: \(keys.joined(separator: ", ")))")
+                                 message: "unknown key (\(why)known: \(keys.joined(separator: ", ")))")
             }
             if let first = seen[key] {
                 throw .badConfig(file: file, line: lineNo, key: key, message: "set again (first set on line \(first))")
             }
             seen[key] = lineNo
-            switch key {
-            case "trusted_sources":
-                var list: [CIDR] = []
-                if !value.isEmpty {
-                    for item in value.split(separator: ",", omittingEmptySubsequences: false) {
-                        let s = item.trimmingSpaces()
-                        guard let c = CIDR(s) else {
-                            throw .badConfig(file: file, line: lineNo, key: key,
-                                             message: "'\(s)' is not an IPv4 or IPv6 CIDR such as 10.0.0.0/8 or 2001:db8::/32")
-                        }
-                        list.append(c)
-                    }
-                }
-                config.trustedSources = list
-            case "getpeername":
-                config.getpeername = try parseBool(value, file: file, line: lineNo, key: key)
-            case "ipv6_kind254":
-                config.ipv6Kind254 = try parseBool(value, file: file, line: lineNo, key: key)
-            case "max_entries":
-                guard value.allSatisfy({ $0.isASCII && $0.isNumber }), let v = UInt64(value), v > 0, v <= UInt64(UInt32.max) else {
-                    throw .badConfig(file: file, line: lineNo, key: key,
-                                     message: "'\(value)' is not a positive integer (1 to \(UInt32.max))")
-                }
-                config.maxEntries = v
-            default:
-                break
+            do throws(ParameterError) {
+                config.values[key] = try spec.parseConfig(value)
+            } catch {
+                throw .badConfig(file: file, line: lineNo, key: key, message: error.message)
             }
         }
         return config
-    }
-
-    static func parseBool(_ value: String, file: String, line: Int, key: String) throws(VTOAError) -> Bool {
-        switch value.lowercased() {
-        case "yes", "true", "1", "on": return true
-        case "no", "false", "0", "off": return false
-        default:
-            throw .badConfig(file: file, line: line, key: key, message: "'\(value)' is not yes or no")
-        }
     }
 
     /// Loads the file; a missing file is the default configuration.

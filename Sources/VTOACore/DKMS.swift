@@ -208,6 +208,6 @@ public struct DKMSSource: Equatable, Sendable {
     }
 }
 
-/// The module version this tool installs; kept equal to kmod/dkms.conf's
-/// PACKAGE_VERSION (a test checks).
-public let vtoaModuleVersion = "0.1.0"
+/// The module version this tool installs: VTOA_VERSION, which kmod's
+/// dkms-conf-check keeps equal to dkms.conf's PACKAGE_VERSION.
+public let vtoaModuleVersion = vtoaVersion

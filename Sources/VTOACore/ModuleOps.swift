@@ -5,17 +5,21 @@ import Foundation
 #endif
 
 /// The parameters vtoa gives the module, from the kernel policy and the
-/// configuration; every one is set, so load and reload agree.
+/// configuration; every one of the table (`ParameterSpec.all`) is set, so
+/// load and reload agree.
 public struct ModuleParameters: Equatable, Sendable {
-    public static let defaultMaxEntries: UInt64 = 1_048_576
+    public static var defaultMaxEntries: UInt64 { ParameterSpec.named("max_entries")?.defaultValue ?? 1 }
 
-    public var getpeername: Bool
-    public var getsockopt: Bool
-    public var trustedSources: String
-    public var maxEntries: UInt64
-    public var ipv6Kind254: Bool
+    /// Every parameter's value, by name.
+    public var byName: [String: ParameterValue]
     /// Notes for the operator (e.g. why getsockopt is off).
     public var notes: [String] = []
+
+    public var getpeername: Bool { byName["getpeername"]?.boolValue ?? true }
+    public var getsockopt: Bool { byName["getsockopt"]?.boolValue ?? true }
+    public var trustedSources: String { byName["trusted_sources"]?.moduleText ?? "" }
+    public var maxEntries: UInt64 { byName["max_entries"]?.uintValue ?? ModuleParameters.defaultMaxEntries }
+    public var ipv6Kind254: Bool { byName["ipv6_kind254"]?.boolValue ?? false }
 
     /// Computes the parameters; throws `.kernelUnsupported` unless forced.
     public static func plan(verdict: KernelVerdict, config: VTOAConfig, force: Bool) throws(VTOAError) -> ModuleParameters {
@@ -24,55 +28,40 @@ public struct ModuleParameters: Equatable, Sendable {
             guard force else { throw .kernelUnsupported(release: verdict.release.raw, reason: verdict.reason) }
             notes.append("kernel \(verdict.release.raw) is not supported (\(verdict.reason)); loading anyway because of --force")
         }
-        var getsockopt = true
+        // What the kernel policy sets (the table's parameters with config 0).
+        var policy: [String: ParameterValue] = ["getsockopt": .bool(true)]
         if verdict.support == .getpeernameOnly {
-            getsockopt = false
+            policy["getsockopt"] = .bool(false)
             notes.append("getsockopt=0: kernel \(verdict.release.raw) supports getpeername only (getsockopt needs 5.10.134-17 or later)")
         }
-        let getpeername = config.getpeername ?? true
-        if !getpeername && !getsockopt {
+        var byName: [String: ParameterValue] = [:]
+        for spec in ParameterSpec.all {
+            byName[spec.name] = (spec.inConfig ? config.values[spec.name] : policy[spec.name]) ?? spec.defaultParameterValue
+        }
+        let p = ModuleParameters(byName: byName, notes: notes)
+        if !p.getpeername && !p.getsockopt {
             notes.append("getpeername=0 on a getpeername-only kernel: applications will not see client addresses")
         }
-        return ModuleParameters(
-            getpeername: getpeername,
-            getsockopt: getsockopt,
-            trustedSources: config.trustedSources.map(\.description).joined(separator: ","),
-            maxEntries: config.maxEntries ?? defaultMaxEntries,
-            ipv6Kind254: config.ipv6Kind254 ?? false,
-            notes: notes)
+        return ModuleParameters(byName: byName, notes: notes)
     }
 
-    /// name=value pairs in the order they are given to the module.
+    /// name=value pairs in the table's order, as given to the module.
     public var values: [(name: String, value: String)] {
-        [("getpeername", getpeername ? "1" : "0"),
-         ("getsockopt", getsockopt ? "1" : "0"),
-         ("trusted_sources", trustedSources),
-         ("max_entries", String(maxEntries)),
-         ("ipv6_kind254", ipv6Kind254 ? "1" : "0")]
+        ParameterSpec.all.map { ($0.name, (byName[$0.name] ?? $0.defaultParameterValue).moduleText) }
     }
 
-    /// The options string for insertion (an empty trusted_sources is left out).
+    /// The options string for insertion (an empty CIDR list is left out).
     public var options: String {
-        values.filter { !($0.name == "trusted_sources" && $0.value.isEmpty) }
+        values.filter { !(ParameterSpec.named($0.name)?.kind == .cidrs && $0.value.isEmpty) }
             .map { "\($0.name)=\($0.value)" }.joined(separator: " ")
     }
 
     /// Whether the value read from sysfs means the same as `wanted`.
     public static func same(_ name: String, current: String, wanted: String) -> Bool {
-        let c = current.trimmingWhitespace()
-        switch name {
-        case "getpeername", "getsockopt", "ipv6_kind254":
-            return boolValue(c) == boolValue(wanted)
-        case "trusted_sources":
-            let norm = { (s: String) -> [String] in
-                s.split(separator: ",").map { $0.trimmingSpaces() }
-                    .filter { !$0.isEmpty && $0 != "(null)" }
-                    .map { CIDR($0)?.description ?? $0 }
-            }
-            return norm(c) == norm(wanted)
-        default:
-            return c == wanted
+        if let spec = ParameterSpec.named(name), let c = spec.parseSysfs(current), let w = spec.parseSysfs(wanted) {
+            return c == w
         }
+        return current.trimmingWhitespace() == wanted.trimmingWhitespace()
     }
 
     static func boolValue(_ s: String) -> Bool? {
@@ -201,11 +190,10 @@ extension Machine {
         return changes
     }
 
+    /// What to write back for a change undone: the old value as the
+    /// module takes it (sysfs shows Y/N, takes 1/0; an empty list is "\n").
     func sysfsRestoreValue(_ c: ParameterChange) -> String {
-        switch ModuleParameters.boolValue(c.old) {
-        case .some(true) where c.name != "trusted_sources" && c.name != "max_entries": return "1"
-        case .some(false) where c.name != "trusted_sources" && c.name != "max_entries": return "0"
-        default: return c.old.isEmpty || c.old == "(null)" ? "\n" : c.old
-        }
+        let text = ParameterSpec.named(c.name)?.parseSysfs(c.old)?.moduleText ?? c.old
+        return text.isEmpty || text == "(null)" ? "\n" : text
     }
 }

@@ -74,7 +74,7 @@ enum ManPage {
         .SH FILES
         .TP
         .I /etc/vtoa/vtoa.conf
-        trusted_sources, getpeername, max_entries, ipv6_kind254 (key = value lines).
+        \(VTOAConfig.keys.joined(separator: ", ")) (key = value lines).
         .TP
         .I /usr/src/vtoa-\(vtoaModuleVersion)
         the module source DKMS builds.

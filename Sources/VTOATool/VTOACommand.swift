@@ -52,7 +52,8 @@ struct VTOACommand: ParsableCommand {
     )
 }
 
-let vtoaToolVersion = "0.1.0"
+/// VTOA_VERSION of the module's uapi header: one version for module, tool, packages.
+let vtoaToolVersion = vtoaVersion
 
 /// Options every command that reads the configuration takes.
 struct CommonOptions: ParsableArguments {

@@ -61,22 +61,26 @@
  * context) gets the real peer in its socket's own family. getsockname()
  * is never changed.
  *
- * Module parameters (/sys/module/vtoa/parameters/, writable at run time):
- *	getpeername	 bool, default 1: rewrite getpeername()/accept().
- *	getsockopt	 bool, default 1: answer VTOA_SO_GET_ADDR/_TOA (when 0,
- *			 they fail with ENOPROTOOPT as on a kernel without vtoa).
+ * Module parameters (/sys/module/vtoa/parameters/, writable at run time;
+ * types, defaults and ranges in vtoa_params.h, which the tool reads too):
+ *	getpeername	 rewrite getpeername()/accept().
+ *	getsockopt	 answer VTOA_SO_GET_ADDR/_TOA (when 0, they fail with
+ *			 ENOPROTOOPT as on a kernel without vtoa).
  *	trusted_sources	 comma-separated IPv4/IPv6 CIDRs; when not empty a
  *			 TOA is only believed on connections whose packets come
  *			 from one of them (the proxy's back-to-origin ranges).
- *	max_entries	 hard cap on sockets carrying a TOA (default 1048576);
- *			 beyond it TOA is ignored and counted.
- *	ipv6_kind254	 bool, default 0: accept kind 254 length 20 as IPv6.
+ *	max_entries	 hard cap on sockets carrying a TOA; beyond it TOA is
+ *			 ignored and counted.
+ *	ipv6_kind254	 accept kind 254 length 20 as IPv6.
  *
  * Counters: /proc/net/vtoa_stats, "name value" lines, per network
  * namespace.
  */
 #ifndef _UAPI_LINUX_VTOA_H
 #define _UAPI_LINUX_VTOA_H
+
+/* the version of the module, the tool and this header */
+#define VTOA_VERSION		"0.1.0"
 
 #define VTOA_SO_BASE		1348
 #define VTOA_SO_GET_ADDR	(VTOA_SO_BASE + 0)	/* TOA or real peer */

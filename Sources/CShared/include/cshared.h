@@ -1,0 +1,32 @@
+#ifndef VTOA_CSHARED_H
+#define VTOA_CSHARED_H
+/*
+ * What the tool shares with the module, read from the module's own
+ * headers (kmod/include/uapi/vtoa.h and vtoa_params.h) at build time: the
+ * version and the parameter table. Swift reads it through VTOACore's
+ * ParameterSpec and vtoaVersion.
+ */
+#include <stdint.h>
+
+enum vtoa_param_type {
+	VTOA_PARAM_TYPE_BOOL = 0,
+	VTOA_PARAM_TYPE_UINT = 1,
+	VTOA_PARAM_TYPE_CIDRS = 2,
+};
+
+struct vtoa_param_info {
+	const char *name;
+	enum vtoa_param_type type;
+	uint64_t def;
+	uint64_t min;
+	uint64_t max;
+	int config;
+};
+
+/* The parameters in vtoa_params.h order. */
+unsigned int vtoa_param_count(void);
+const struct vtoa_param_info *vtoa_param_at(unsigned int i);
+/* VTOA_VERSION */
+const char *vtoa_shared_version(void);
+
+#endif

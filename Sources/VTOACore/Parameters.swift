@@ -1,0 +1,145 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+import CShared
+
+/// The version of the module, the tool and the packages: VTOA_VERSION of
+/// kmod/include/uapi/vtoa.h (dkms.conf, debian/changelog and the spec are
+/// checked against it).
+public let vtoaVersion = String(cString: vtoa_shared_version())
+
+/// One module parameter, from kmod/include/uapi/vtoa_params.h: the one
+/// table the module's params.c expands too. Config parsing, load options,
+/// the reload diff, restore and the documentation checks all walk it.
+public struct ParameterSpec: Equatable, Sendable {
+    public enum Kind: String, Sendable { case bool, uint, cidrs }
+
+    public let name: String
+    public let kind: Kind
+    /// BOOL 0/1, UINT the number; CIDRS 0 (the empty list).
+    public let defaultValue: UInt64
+    /// UINT: the range; CIDRS: at most `max` entries.
+    public let min: UInt64
+    public let max: UInt64
+    /// Set by /etc/vtoa/vtoa.conf (false: by the kernel policy).
+    public let inConfig: Bool
+
+    public static let all: [ParameterSpec] = (0..<vtoa_param_count()).compactMap { i in
+        guard let p = vtoa_param_at(i)?.pointee else { return nil }
+        let kind: Kind
+        switch p.type {
+        case VTOA_PARAM_TYPE_BOOL: kind = .bool
+        case VTOA_PARAM_TYPE_UINT: kind = .uint
+        default: kind = .cidrs
+        }
+        return ParameterSpec(name: String(cString: p.name), kind: kind, defaultValue: p.def,
+                             min: p.min, max: p.max, inConfig: p.config != 0)
+    }
+
+    public static let configKeys: [String] = all.filter(\.inConfig).map(\.name)
+
+    public static func named(_ name: String) -> ParameterSpec? { all.first { $0.name == name } }
+
+    public var defaultParameterValue: ParameterValue {
+        switch kind {
+        case .bool: return .bool(defaultValue != 0)
+        case .uint: return .uint(defaultValue)
+        case .cidrs: return .cidrs([])
+        }
+    }
+
+    /// A value as vtoa.conf spells it; throws the message for the error line.
+    public func parseConfig(_ value: String) throws(ParameterError) -> ParameterValue {
+        switch kind {
+        case .bool:
+            switch value.lowercased() {
+            case "yes", "true", "1", "on": return .bool(true)
+            case "no", "false", "0", "off": return .bool(false)
+            default: throw ParameterError("'\(value)' is not yes or no")
+            }
+        case .uint:
+            guard !value.isEmpty, value.count <= 20, value.allSatisfy({ $0.isASCII && $0.isNumber }),
+                  let v = UInt64(value), v >= min, v <= max else {
+                throw ParameterError("'\(value)' is not a whole number from \(min) to \(max)")
+            }
+            return .uint(v)
+        case .cidrs:
+            var list: [CIDR] = []
+            if !value.isEmpty {
+                for item in value.split(separator: ",", omittingEmptySubsequences: false) {
+                    let s = item.trimmingSpaces()
+                    guard let c = CIDR(s) else {
+                        throw ParameterError("'\(s)' is not an IPv4 or IPv6 CIDR such as 10.0.0.0/8 or 2001:db8::/32")
+                    }
+                    list.append(c)
+                }
+            }
+            guard UInt64(list.count) <= max else {
+                throw ParameterError("\(list.count) entries, the module takes at most \(max)")
+            }
+            return .cidrs(list)
+        }
+    }
+
+    /// A value as the module shows it in sysfs (Y/N, a number, its CIDR
+    /// list; "(null)" and empty are the empty list), nil when unreadable.
+    public func parseSysfs(_ text: String) -> ParameterValue? {
+        let t = text.trimmingWhitespace()
+        switch kind {
+        case .bool:
+            switch t.uppercased() {
+            case "Y", "1": return .bool(true)
+            case "N", "0": return .bool(false)
+            default: return nil
+            }
+        case .uint:
+            return UInt64(t).map { .uint($0) }
+        case .cidrs:
+            var list: [CIDR] = []
+            for item in t.split(separator: ",") {
+                let s = item.trimmingSpaces()
+                if s.isEmpty || s == "(null)" { continue }
+                guard let c = CIDR(s) else { return nil }
+                list.append(c)
+            }
+            return .cidrs(list)
+        }
+    }
+}
+
+public struct ParameterError: Error, Equatable, Sendable {
+    public var message: String
+    public init(_ message: String) { self.message = message }
+}
+
+/// A parameter's value; equal values mean the same to the module (CIDRs
+/// compare with host bits cleared, so 10.0.0.1/8 == 10.0.0.0/8).
+public enum ParameterValue: Equatable, Sendable, CustomStringConvertible {
+    case bool(Bool)
+    case uint(UInt64)
+    case cidrs([CIDR])
+
+    /// What is written to the module (insmod option or sysfs file).
+    public var moduleText: String {
+        switch self {
+        case .bool(let b): return b ? "1" : "0"
+        case .uint(let v): return String(v)
+        case .cidrs(let l): return l.map(\.description).joined(separator: ",")
+        }
+    }
+
+    /// For people: yes/no, the number, the normalised list or "(none)".
+    public var description: String {
+        switch self {
+        case .bool(let b): return b ? "yes" : "no"
+        case .uint(let v): return String(v)
+        case .cidrs(let l): return l.isEmpty ? "(none)" : moduleText
+        }
+    }
+
+    public var boolValue: Bool? { if case .bool(let b) = self { return b } else { return nil } }
+    public var uintValue: UInt64? { if case .uint(let v) = self { return v } else { return nil } }
+    public var cidrsValue: [CIDR]? { if case .cidrs(let l) = self { return l } else { return nil } }
+}
