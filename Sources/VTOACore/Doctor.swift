@@ -23,6 +23,10 @@ public struct Check: Equatable, Sendable {
     public var status: CheckStatus
     public var summary: String
     public var remedy: String?
+    /// Set when this check failed only because an earlier one did (its id):
+    /// the check is then shown as skipped, and the earlier one's remedy is
+    /// the one to follow.
+    public var cause: String?
 
     public init(_ id: String, _ status: CheckStatus, _ summary: String, remedy: String? = nil) {
         self.id = id
@@ -35,11 +39,65 @@ public struct Check: Equatable, Sendable {
 public struct DoctorReport: Sendable {
     public var checks: [Check]
 
+    /// The checks in dependency order: what the kernel can do first, then
+    /// what is built on it (headers, DKMS, the module file, the loaded
+    /// module, the service), then what the running module reports.
+    public static let order = [
+        "kernel", "module-support", "signing", "kernel-config", "kprobes-enabled", "ftrace-enabled",
+        "headers", "dkms", "module-file", "module-loaded", "kernel-vtoa", "conflict", "bpf-getpeername",
+        "service", "config", "trusted-sources", "counters", "lost", "ipv6-kind254", "end-to-end",
+    ]
+
+    /// What each check is built on: when one of these failed, this one's
+    /// failure follows from it and says nothing new.
+    public static let dependsOn: [String: [String]] = [
+        "signing": ["module-support"],
+        "headers": ["module-support", "kernel-config"],
+        "dkms": ["module-support", "kernel-config", "headers"],
+        "module-file": ["module-support", "kernel-config", "headers", "dkms"],
+        "module-loaded": ["module-support", "kernel-config", "ftrace-enabled", "module-file"],
+        "kernel-vtoa": ["module-support"],
+        "conflict": ["module-support"],
+        "service": ["module-support", "kernel-config", "ftrace-enabled", "module-file", "module-loaded"],
+        "counters": ["module-loaded"],
+        "lost": ["module-loaded"],
+        "ipv6-kind254": ["module-loaded"],
+        "end-to-end": ["module-support", "kernel-config", "kprobes-enabled", "ftrace-enabled", "module-loaded"],
+    ]
+
+    /// Orders the checks and marks each failure that follows from an
+    /// earlier one as skipped, naming that one.
+    public init(checks: [Check]) {
+        let rank = Dictionary(uniqueKeysWithValues: Self.order.enumerated().map { ($1, $0) })
+        var ordered = checks.enumerated().sorted { a, b in
+            let ra = rank[a.element.id] ?? Self.order.count, rb = rank[b.element.id] ?? Self.order.count
+            return ra != rb ? ra < rb : a.offset < b.offset
+        }.map(\.element)
+        var failed: [String: String] = [:]   // id -> its root cause (itself when it is one)
+        for i in ordered.indices where ordered[i].status == .fail {
+            let root = (Self.dependsOn[ordered[i].id] ?? []).lazy.compactMap { failed[$0] }.first
+            if let root {
+                ordered[i].status = .skip
+                ordered[i].cause = root
+                ordered[i].summary += " (follows from '\(root)' above)"
+                ordered[i].remedy = nil
+            }
+            failed[ordered[i].id] = root ?? ordered[i].id
+        }
+        self.checks = ordered
+    }
+
+    /// The first failure that does not follow from another: fix it first.
+    public var rootCause: Check? { checks.first { $0.status == .fail && $0.cause == nil } }
+
     /// 0 when nothing failed (warnings allowed), 1 otherwise.
     public var exitCode: Int32 { checks.contains { $0.status == .fail } ? 1 : 0 }
 
     public var text: String {
         var out = ""
+        if let root = rootCause, let r = root.remedy {
+            out += "first fix: \(r) (\(root.id))\n"
+        }
         for c in checks {
             out += "\(c.status.symbol) \(c.summary)\n"
             if let r = c.remedy, c.status != .ok { out += "    → \(r)\n" }
@@ -55,8 +113,9 @@ public struct DoctorReport: Sendable {
         .object([
             ("checks", .array(checks.map { c in
                 .object([("id", .string(c.id)), ("status", .string(c.status.rawValue)),
-                         ("summary", .string(c.summary)), ("remedy", .str(c.remedy))])
+                         ("summary", .string(c.summary)), ("remedy", .str(c.remedy)), ("cause", .str(c.cause))])
             })),
+            ("root_cause", .str(rootCause?.id)),
             ("exit_code", .int(Int64(exitCode))),
         ])
     }
@@ -99,10 +158,12 @@ public enum DistroFamily: Sendable, Equatable {
 extension Machine {
     var distro: DistroFamily { DistroFamily(osRelease: facts.readFile("/etc/os-release")) }
 
-    /// Reads a kernel config: /boot/config-RELEASE, else /proc/config.gz.
+    /// Reads a kernel config: /boot/config-RELEASE, else (for the running
+    /// kernel) /proc/config.gz.
     func kernelConfig(release: String) -> (source: String, text: String)? {
         if let t = facts.readFile("/boot/config-\(release)") { return ("/boot/config-\(release)", t) }
-        if let t = facts.readGzipFile("/proc/config.gz") { return ("/proc/config.gz", t) }
+        // /proc/config.gz is the running kernel's, of no use for another
+        if release == facts.kernelRelease(), let t = facts.readGzipFile("/proc/config.gz") { return ("/proc/config.gz", t) }
         return nil
     }
 
@@ -135,6 +196,7 @@ extension Machine {
         } else if case .failure(let e) = modules {
             moduleSupportError = e
         }
+        checks.append(moduleSupportCheck(release: release, error: moduleSupportError))
         let report = moduleReport()
         if report.loaded {
             let v = report.version.map { " version \($0)" } ?? ""
@@ -183,20 +245,8 @@ extension Machine {
                                 remedy: "install the headers: \(distro.headersInstall(release: release))"))
         }
 
-        // 4. kprobes in the kernel configuration.
-        if let (source, text) = kernelConfig(release: release) {
-            let set = Set(text.split(separator: "\n").map { $0.trimmingSpaces() })
-            let missing = ["CONFIG_KPROBES", "CONFIG_KRETPROBES"].filter { !set.contains("\($0)=y") }
-            if missing.isEmpty {
-                checks.append(Check("kprobes", .ok, "kprobes available (CONFIG_KPROBES=y, CONFIG_KRETPROBES=y in \(source))"))
-            } else {
-                checks.append(Check("kprobes", .fail, "\(missing.joined(separator: ", ")) not set in \(source): vtoa cannot hook this kernel",
-                                    remedy: "boot a kernel built with CONFIG_KPROBES=y and CONFIG_KRETPROBES=y (every distribution kernel is)"))
-            }
-        } else {
-            checks.append(Check("kprobes", .warn, "kernel configuration not found (/boot/config-\(release), /proc/config.gz)",
-                                remedy: "install the kernel's config file to let vtoa check CONFIG_KPROBES"))
-        }
+        // 4. The kernel options the module needs.
+        checks.append(kernelConfigCheck(release: release))
 
         checks.append(kprobesEnabledCheck())
         checks.append(ftraceEnabledCheck())
@@ -292,6 +342,66 @@ extension Machine {
         }
         if let endToEnd { checks.append(endToEndCheck(loaded: report.loaded, handshake: endToEnd)) }
         return DoctorReport(checks: checks)
+    }
+
+    /// The kernel options compat.h refuses to build without (dkms.conf's
+    /// BUILD_EXCLUSIVE_CONFIG lists the same, checked by kmod's Makefile).
+    public static let requiredKernelOptions = ["CONFIG_KPROBES", "CONFIG_KRETPROBES", "CONFIG_DYNAMIC_FTRACE", "CONFIG_SECURITY_NETWORK"]
+
+    /// Whether this kernel can load modules at all: `# CONFIG_MODULES is
+    /// not set` in its configuration, or no /proc/modules (a container).
+    func moduleSupportCheck(release: String, error: VTOAError?) -> Check {
+        let config = kernelConfig(release: release)
+        if let source = modulesDisabled(release: release) {
+            return Check("module-support", .fail, "this kernel has no loadable-module support (CONFIG_MODULES is not set in \(source))",
+                         remedy: "boot a kernel built with CONFIG_MODULES=y (every distribution kernel is): vtoa is a kernel module")
+        }
+        if let error {
+            return Check("module-support", .fail, "cannot use loadable modules here", remedy: error.message)
+        }
+        return Check("module-support", .ok, "loadable modules supported" + (config.map { " (\($0.source))" } ?? ""))
+    }
+
+    /// The config file that says `# CONFIG_MODULES is not set`, if one does.
+    func modulesDisabled(release: String) -> String? {
+        guard let (source, text) = kernelConfig(release: release),
+              text.split(separator: "\n").contains(where: { $0.trimmingSpaces() == "# CONFIG_MODULES is not set" }) else { return nil }
+        return source
+    }
+
+    /// The options the module is built on, from /boot/config-RELEASE or
+    /// /proc/config.gz.
+    func kernelConfigCheck(release: String) -> Check {
+        let id = "kernel-config"
+        guard let (source, text) = kernelConfig(release: release) else {
+            return Check(id, .warn, "kernel configuration not found (/boot/config-\(release), /proc/config.gz)",
+                         remedy: "install the kernel's config file to let vtoa check \(Self.requiredKernelOptions.joined(separator: ", "))")
+        }
+        let set = Set(text.split(separator: "\n").map { $0.trimmingSpaces() })
+        let missing = Self.requiredKernelOptions.filter { !set.contains("\($0)=y") }
+        if missing.isEmpty {
+            return Check(id, .ok, "kernel options vtoa needs are set in \(source): \(Self.requiredKernelOptions.joined(separator: ", "))")
+        }
+        return Check(id, .fail, "\(missing.joined(separator: ", ")) not set in \(source): the vtoa module cannot be built for this kernel",
+                     remedy: "boot a kernel built with \(missing.map { "\($0)=y" }.joined(separator: ", ")) (every Debian, Ubuntu, RHEL and Alibaba Cloud Linux kernel is)")
+    }
+
+    /// What `vtoa install` checks before DKMS runs, the same checks doctor
+    /// starts with: loadable modules, the kernel options, the headers.
+    /// Throws the first failure's error.
+    public func installPreflight(release: String) throws(VTOAError) {
+        if let source = modulesDisabled(release: release) { throw .noModuleSupport(reason: "CONFIG_MODULES is not set in \(source)") }
+        if let mc = try? moduleControl() {
+            do throws(VTOAError) { _ = try mc.loadedModuleNames() } catch {
+                if release == facts.kernelRelease() { throw error }
+            }
+        }
+        if let (source, text) = kernelConfig(release: release) {
+            let set = Set(text.split(separator: "\n").map { $0.trimmingSpaces() })
+            let missing = Self.requiredKernelOptions.filter { !set.contains("\($0)=y") }
+            if !missing.isEmpty { throw .kernelConfigMissing(options: missing, source: source) }
+        }
+        guard facts.exists("/lib/modules/\(release)/build") else { throw .headersMissing(release: release) }
     }
 
     /// The global kprobes switch in debugfs: with it off the module loads

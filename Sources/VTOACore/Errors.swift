@@ -7,6 +7,8 @@ public enum VTOAError: Error, Equatable, Sendable {
     case badConfig(file: String, line: Int, key: String?, message: String)
     case configUnreadable(file: String, reason: String)
     case noModuleSupport(reason: String)
+    /// Kernel options the module cannot be built or run without.
+    case kernelConfigMissing(options: [String], source: String)
     case moduleNotFound(name: String, kernel: String)
     case moduleNotLoaded(name: String)
     case moduleAlreadyLoaded(name: String)
@@ -36,6 +38,7 @@ public enum VTOAError: Error, Equatable, Sendable {
         case .kernelUnsupported: return 11
         case .badConfig, .configUnreadable: return 12
         case .noModuleSupport: return 13
+        case .kernelConfigMissing: return 19
         case .moduleNotFound: return 14
         case .moduleNotLoaded: return 15
         case .moduleAlreadyLoaded: return 16
@@ -84,6 +87,8 @@ public enum VTOAError: Error, Equatable, Sendable {
             return "cannot read \(file): \(reason); fix its permissions or remove it to use the defaults"
         case .noModuleSupport(let reason):
             return "this kernel cannot load modules (\(reason)); run vtoa on a kernel built with CONFIG_MODULES, not in a container without /proc/modules"
+        case .kernelConfigMissing(let options, let source):
+            return "\(options.joined(separator: ", ")) not set in \(source): the vtoa module cannot be built for this kernel; boot a kernel built with them (every Debian, Ubuntu, RHEL and Alibaba Cloud Linux kernel is)"
         case .moduleNotFound(let name, let kernel):
             return "module \(name) is not built for kernel \(kernel); run 'vtoa install' (DKMS) first"
         case .moduleNotLoaded(let name):

@@ -49,7 +49,7 @@ extension Machine {
             guard force else { throw .kernelUnsupported(release: release, reason: v.reason) }
             progress("kernel \(release) is not supported (\(v.reason)); installing anyway because of --force")
         }
-        guard facts.exists("/lib/modules/\(release)/build") else { throw .headersMissing(release: release) }
+        try installPreflight(release: release)
         guard let source = DKMSSource.find(facts: facts, module: moduleName) else {
             throw .moduleSourceMissing(path: "/usr/src/\(moduleName)-\(vtoaModuleVersion)")
         }

@@ -15,8 +15,10 @@ public struct StatusReport: Sendable {
     public var dkms: DKMSState
     public var stats: VTOAStats?
 
-    /// As `systemctl status`: 0 running, 3 not running, 4 no such unit.
-    /// Without systemd, "running" means the module is loaded.
+    /// As `systemctl status` (LSB): 0 running, 3 not running, 4 unknown
+    /// (no such unit, or without systemd a kernel whose modules cannot be
+    /// listed: doctor's "cannot tell"). Without systemd, "running" means
+    /// the module is loaded.
     public var exitCode: Int32 {
         switch service {
         case .success(let s):
@@ -25,7 +27,8 @@ public struct StatusReport: Sendable {
         case .failure(.noSuchUnit):
             return 4
         case .failure:
-            return module.loaded ? 0 : 3
+            if module.loaded { return 0 }
+            return module.error != nil ? 4 : 3
         }
     }
 

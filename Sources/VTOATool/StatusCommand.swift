@@ -4,7 +4,7 @@ import VTOACore
 struct StatusCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "status",
-        abstract: "Show the service, the module, DKMS, the kernel verdict and the counters (exit 0 running, 3 not running, 4 no such unit).")
+        abstract: "Show the service, the module, DKMS, the kernel verdict and the counters (exit 0 running, 3 not running, 4 unknown: no such unit, or modules cannot be listed).")
 
     @Flag(help: "Print JSON.")
     var json = false

@@ -55,7 +55,7 @@ import Testing
         let w = World.healthy()
         let r = Self.alinux
         w.facts.release = r
-        w.facts.files["/boot/config-\(r)"] = "CONFIG_KPROBES=y\nCONFIG_KRETPROBES=y\n"
+        w.facts.files["/boot/config-\(r)"] = "CONFIG_KPROBES=y\nCONFIG_KRETPROBES=y\nCONFIG_DYNAMIC_FTRACE=y\nCONFIG_SECURITY_NETWORK=y\n"
         w.facts.directories.insert("/lib/modules/\(r)/build")
         w.facts.files[Self.theirs] = ""
         w.modules.infos[Self.theirs] = ModuleFile(path: Self.theirs, vermagic: "\(r) SMP mod_unload modversions",

@@ -165,7 +165,7 @@ struct World {
         let w = World()
         w.facts.files["/etc/vtoa/vtoa.conf"] = "trusted_sources = 100.64.0.0/10\n"
         w.facts.directories.insert("/lib/modules/6.1.0-28-amd64/build")
-        w.facts.files["/boot/config-6.1.0-28-amd64"] = "CONFIG_KPROBES=y\nCONFIG_KRETPROBES=y\n"
+        w.facts.files["/boot/config-6.1.0-28-amd64"] = "CONFIG_KPROBES=y\nCONFIG_KRETPROBES=y\nCONFIG_DYNAMIC_FTRACE=y\nCONFIG_SECURITY_NETWORK=y\n"
         w.facts.files["/sys/kernel/security/lockdown"] = "[none] integrity confidentiality\n"
         w.facts.files["/sys/kernel/debug/kprobes/enabled"] = "1\n"
         w.facts.files["/proc/sys/kernel/ftrace_enabled"] = "1\n"

@@ -292,3 +292,57 @@ func installWorld(release: String = "6.1.0-28-amd64") -> World {
         #expect(fields.version == vtoaModuleVersion)
     }
 }
+
+/// `vtoa install` runs doctor's first checks before DKMS: nothing is
+/// registered or built on a kernel the module cannot serve.
+@Suite struct InstallPreflight {
+    @Test func kernelWithoutModulesStopsFirst() throws {
+        let w = installWorld()
+        w.facts.files["/boot/config-6.1.0-28-amd64"] = "CONFIG_KPROBES=y\n# CONFIG_MODULES is not set\n"
+        #expect(throws: VTOAError.self) { try w.machine.install(kernel: nil, force: false) { _ in } }
+        do { _ = try w.machine.install(kernel: nil, force: false) { _ in } } catch {
+            #expect(error.exitCode == 13)
+            #expect(error.message.contains("CONFIG_MODULES is not set"), "\(error.message)")
+        }
+        #expect(w.dkms.ran.isEmpty)
+        // doctor says the same, as its root cause
+        let r = w.machine.doctor()
+        #expect(r.rootCause?.id == "module-support")
+        #expect(r.checks.first { $0.id == "dkms" }?.status != .fail)
+    }
+
+    @Test func missingKernelOptionsStopBeforeDKMS() throws {
+        let w = installWorld()
+        w.facts.files["/boot/config-6.1.0-28-amd64"] = "CONFIG_MODULES=y\nCONFIG_KPROBES=y\nCONFIG_KRETPROBES=y\n"
+        do {
+            _ = try w.machine.install(kernel: nil, force: false) { _ in }
+            Issue.record("install went ahead without CONFIG_DYNAMIC_FTRACE")
+        } catch {
+            #expect(error == .kernelConfigMissing(options: ["CONFIG_DYNAMIC_FTRACE", "CONFIG_SECURITY_NETWORK"],
+                                                  source: "/boot/config-6.1.0-28-amd64"))
+            #expect(error.exitCode == 19)
+        }
+        #expect(w.dkms.ran.isEmpty)
+    }
+
+    @Test func anotherKernelIsNotJudgedByTheRunningOnesConfig() throws {
+        let w = installWorld()
+        w.facts.directories.insert("/lib/modules/6.12.0-1-amd64/build")
+        // /proc/config.gz is the running kernel's: no use for 6.12
+        w.facts.files["/proc/config.gz#gunzipped"] = "# CONFIG_MODULES is not set\n"
+        w.facts.directories.insert("/proc/config.gz")
+        _ = try? w.machine.install(kernel: "6.12.0-1-amd64", force: false) { _ in }
+        #expect(w.dkms.ran.first == .add(version: "0.1.0"))
+    }
+}
+
+@Suite struct StatusUnknown {
+    @Test func cannotListModulesWithoutSystemdIsExit4() throws {
+        let w = World()
+        w.modules.listError = .noModuleSupport(reason: "cannot read /proc/modules: No such file or directory")
+        let s = w.machine.status()
+        #expect(s.exitCode == 4, "\(s.text)")
+        let plain = World()
+        #expect(plain.machine.status().exitCode == 3)
+    }
+}

@@ -42,11 +42,11 @@ final class FakeRoot {
 
     @Test func gzipConfig() throws {
         let root = try FakeRoot()
-        try root.write("/proc/config", "CONFIG_KPROBES=y\nCONFIG_KRETPROBES=y\n")
+        try root.write("/proc/config", "CONFIG_KPROBES=y\nCONFIG_KRETPROBES=y\nCONFIG_DYNAMIC_FTRACE=y\nCONFIG_SECURITY_NETWORK=y\n")
         let gz = try #require(runCapturing("/bin/gzip", [root.path + "/proc/config"]))
         #expect(gz.status == 0)
         let facts = HostFacts(root: root.path)
-        #expect(facts.readGzipFile("/proc/config.gz") == "CONFIG_KPROBES=y\nCONFIG_KRETPROBES=y\n")
+        #expect(facts.readGzipFile("/proc/config.gz") == "CONFIG_KPROBES=y\nCONFIG_KRETPROBES=y\nCONFIG_DYNAMIC_FTRACE=y\nCONFIG_SECURITY_NETWORK=y\n")
         #expect(facts.readGzipFile("/proc/missing.gz") == nil)
     }
 
@@ -61,7 +61,7 @@ final class FakeRoot {
         // A whole machine through the real HostFacts and a fake module list.
         let root = try FakeRoot()
         try root.write("/proc/sys/kernel/osrelease", "6.1.0-28-amd64\n")
-        try root.write("/boot/config-6.1.0-28-amd64", "CONFIG_KPROBES=y\nCONFIG_KRETPROBES=y\n")
+        try root.write("/boot/config-6.1.0-28-amd64", "CONFIG_KPROBES=y\nCONFIG_KRETPROBES=y\nCONFIG_DYNAMIC_FTRACE=y\nCONFIG_SECURITY_NETWORK=y\n")
         try root.mkdir("/lib/modules/6.1.0-28-amd64/build")
         try root.write("/sys/module/vtoa/version", "1.2.3\n")
         try root.write("/sys/module/vtoa/parameters/getpeername", "Y\n")
@@ -77,7 +77,7 @@ final class FakeRoot {
         #expect(status.text.contains("systemd is not running here (no /run/systemd/system)"))
         let doctor = m.doctor()
         #expect(doctor.checks.first { $0.id == "counters" }?.status == .warn)
-        #expect(doctor.checks.first { $0.id == "kprobes" }?.status == .ok)
+        #expect(doctor.checks.first { $0.id == "kernel-config" }?.status == .ok)
         #expect(doctor.checks.first { $0.id == "service" }?.status == .warn)
     }
 }
