@@ -58,9 +58,15 @@ enum ManPage {
         """
         for verb in verbs {
             let c = verb.configuration
-            page += ".SS \"vtoa \(c.commandName ?? "")\"\n\(escape(c.abstract))\n.PP\n.nf\n"
-            page += escape(VTOACommand.helpMessage(for: verb, columns: 78).trimmingWhitespace())
-            page += "\n.fi\n"
+            // a verb with subcommands (config) gets a section for each
+            let entries: [(String, ParsableCommand.Type)] = c.subcommands.isEmpty
+                ? [(c.commandName ?? "", verb)]
+                : c.subcommands.map { ("\(c.commandName ?? "") \($0.configuration.commandName ?? "")", $0) }
+            for (name, command) in entries {
+                page += ".SS \"vtoa \(name)\"\n\(escape(command.configuration.abstract))\n.PP\n.nf\n"
+                page += escape(VTOACommand.helpMessage(for: command, columns: 78).trimmingWhitespace())
+                page += "\n.fi\n"
+            }
         }
         page += """
         .SH SHELL COMPLETION

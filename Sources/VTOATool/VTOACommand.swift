@@ -47,7 +47,7 @@ struct VTOACommand: ParsableCommand {
             StatusCommand.self, DoctorCommand.self, KernelCheckCommand.self, StatsCommand.self,
             LoadCommand.self, UnloadCommand.self, ReloadCommand.self,
             StartCommand.self, StopCommand.self, RestartCommand.self, EnableCommand.self, DisableCommand.self,
-            GenerateManCommand.self,
+            ConfigCommand.self, GenerateManCommand.self,
         ]
     )
 }
