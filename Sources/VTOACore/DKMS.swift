@@ -20,6 +20,25 @@ public enum DKMSState: Equatable, Sendable {
 
     public var isInstalled: Bool { if case .installed = self { return true } else { return false } }
 
+    /// For JSON: dkms-missing, not-added, added, built, installed, other.
+    public var code: String {
+        switch self {
+        case .dkmsMissing: return "dkms-missing"
+        case .notAdded: return "not-added"
+        case .added: return "added"
+        case .built: return "built"
+        case .installed: return "installed"
+        case .other: return "other"
+        }
+    }
+
+    public var version: String? {
+        switch self {
+        case .added(let v), .built(let v), .installed(let v): return v
+        default: return nil
+        }
+    }
+
     /// Parses `dkms status -m vtoa -k KERNEL` output, e.g.
     /// "vtoa/1.0.0, 6.1.0-28-amd64, x86_64: installed" (dkms 3) or
     /// "vtoa, 1.0.0, 6.1.0-28-amd64, x86_64: installed" (dkms 2).

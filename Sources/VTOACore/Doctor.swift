@@ -111,6 +111,7 @@ public struct DoctorReport: Sendable {
 
     public var json: JSON {
         .object([
+            ("schema_version", .int(1)),
             ("checks", .array(checks.map { c in
                 .object([("id", .string(c.id)), ("status", .string(c.status.rawValue)),
                          ("summary", .string(c.summary)), ("remedy", .str(c.remedy)), ("cause", .str(c.cause))])

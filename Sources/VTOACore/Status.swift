@@ -13,6 +13,10 @@ public struct StatusReport: Sendable {
     public var release: String
     public var kernel: Result<KernelVerdict, VTOAError>
     public var dkms: DKMSState
+    /// Every installed kernel (/lib/modules), newest last, with DKMS's
+    /// state of vtoa for it; the newest is the one a default boot loader
+    /// starts next.
+    public var kernels: [KernelDKMS] = []
     public var stats: VTOAStats?
 
     /// As `systemctl status` (LSB): 0 running, 3 not running, 4 unknown
@@ -38,8 +42,8 @@ public struct StatusReport: Sendable {
         case .success(let s):
             serviceJSON = .object([
                 ("unit", .string(unit)), ("available", .bool(true)),
-                ("LoadState", .string(s.loadState)), ("ActiveState", .string(s.activeState)),
-                ("SubState", .string(s.subState)), ("UnitFileState", .string(s.unitFileState))])
+                ("load_state", .string(s.loadState)), ("active_state", .string(s.activeState)),
+                ("sub_state", .string(s.subState)), ("unit_file_state", .string(s.unitFileState))])
         case .failure(let e):
             serviceJSON = .object([("unit", .string(unit)), ("available", .bool(false)), ("error", .string(e.message))])
         }
@@ -57,9 +61,16 @@ public struct StatusReport: Sendable {
         case .failure(let e): kernelJSON = .object([("release", .string(release)), ("verdict", .string("unparsable")), ("reason", .string(e.message))])
         }
         return .object([
+            ("schema_version", .int(1)),
             ("service", serviceJSON),
             ("module", .object(moduleFields)),
-            ("dkms", .string(dkms.label)),
+            ("dkms", .object([
+                ("available", .bool(dkms != .dkmsMissing)),
+                ("kernels", .array(kernels.map { k in
+                    .object([("release", .string(k.release)), ("running", .bool(k.running)), ("newest", .bool(k.newest)),
+                             ("state", .string(k.state.code)), ("version", .str(k.state.version)), ("label", .string(k.state.label))])
+                })),
+            ])),
             ("kernel", kernelJSON),
             ("counters", stats?.json ?? .null),
             ("exit_code", .int(Int64(exitCode))),
@@ -94,7 +105,10 @@ public struct StatusReport: Sendable {
         } else {
             lines.append("   module: not loaded")
         }
-        lines.append("     dkms: \(dkms.label) for \(release)")
+        lines.append("     dkms: \(dkms.label) for \(release)" + (kernels.count > 1 && kernels.last?.running == true ? " (newest)" : ""))
+        for k in kernels where !k.running {
+            lines.append("           \(k.state.label) for \(k.release)" + (k.newest ? " (newest: a default boot starts it next)" : ""))
+        }
         switch kernel {
         case .success(let v): lines.append("   kernel: \(release): \(v.support.rawValue) (\(v.reason))")
         case .failure(let e): lines.append("   kernel: \(e.message)")
@@ -103,6 +117,22 @@ public struct StatusReport: Sendable {
             lines.append(" counters: " + stats.counters.map { "\($0.name)=\($0.value)" }.joined(separator: " "))
         }
         return lines.joined(separator: "\n") + "\n"
+    }
+}
+
+public struct KernelDKMS: Equatable, Sendable {
+    public var release: String
+    public var running: Bool
+    public var newest: Bool
+    public var state: DKMSState
+}
+
+extension JSON {
+    /// The same object with `schema_version` first (the top level of each
+    /// --json output; docs/vtoa-tool.md documents each version).
+    public func versioned(_ version: Int64 = 1) -> JSON {
+        guard case .object(let fields) = self else { return self }
+        return .object([("schema_version", .int(version))] + fields.filter { $0.0 != "schema_version" })
     }
 }
 
@@ -129,7 +159,43 @@ extension Machine {
         do throws(VTOAError) { kernel = .success(try verdict(release: release)) } catch { kernel = .failure(error) }
         let module = moduleReport()
         let stats = module.loaded ? (try? VTOAStats.read(facts: facts)) : nil
+        let running = dkms.status(kernel: release)
         return StatusReport(unit: unit, service: service, module: module, release: release,
-                            kernel: kernel, dkms: dkms.status(kernel: release), stats: stats)
+                            kernel: kernel, dkms: running, kernels: kernelsWithDKMS(running: release, runningState: running), stats: stats)
+    }
+
+    /// The kernels in /lib/modules (those with a kernel/ tree or a
+    /// modules.dep) and the running one, oldest first, each with DKMS's
+    /// state of vtoa for it.
+    func kernelsWithDKMS(running: String, runningState: DKMSState) -> [KernelDKMS] {
+        var names = Set((facts.listDirectory("/lib/modules") ?? []).filter {
+            facts.exists("/lib/modules/\($0)/kernel") || facts.exists("/lib/modules/\($0)/modules.dep")
+        })
+        names.insert(running)
+        let sorted = names.sorted { a, b in
+            switch (KernelRelease(a), KernelRelease(b)) {
+            case let (x?, y?): return x != y ? x < y : a < b
+            case (nil, .some): return true
+            case (.some, nil): return false
+            case (nil, nil): return a < b
+            }
+        }
+        let entries = runningState == .dkmsMissing ? nil : dkms.entries()
+        let versions = Array(Set((entries ?? []).map(\.version))).sorted()
+        return sorted.map { k in
+            var state: DKMSState
+            if k == running {
+                state = runningState
+            } else if let entries {
+                state = .notAdded
+                for v in versions {
+                    let s = DKMSEntry.state(of: v, kernel: k, in: entries)
+                    if s.rank > state.rank { state = s }
+                }
+            } else {
+                state = .dkmsMissing
+            }
+            return KernelDKMS(release: k, running: k == running, newest: k == sorted.last, state: state)
+        }
     }
 }

@@ -21,7 +21,7 @@ struct KernelCheckCommand: ParsableCommand {
             let e = VTOAError.unparsableRelease(text)
             if json {
                 out(JSON.object([("release", .string(text)), ("verdict", .string("unparsable")),
-                                 ("reason", .string(e.message))]).render() + "\n")
+                                 ("reason", .string(e.message))]).versioned().render() + "\n")
             } else {
                 note(e.message)
             }
@@ -29,7 +29,7 @@ struct KernelCheckCommand: ParsableCommand {
         }
         let v = try machine.verdict(release: text)
         if json {
-            out(v.json.render() + "\n")
+            out(v.json.versioned().render() + "\n")
         } else {
             out("\(v.release.raw): \(v.support.rawValue): \(v.reason)\n")
         }

@@ -15,7 +15,8 @@ final class FakeFacts: SystemFacts {
     func exists(_ path: String) -> Bool { files[path] != nil || directories.contains(path) }
     func listDirectory(_ path: String) -> [String]? {
         let prefix = path + "/"
-        let names = Set(files.keys.filter { $0.hasPrefix(prefix) }.map { String($0.dropFirst(prefix.count).split(separator: "/")[0]) })
+        let names = Set((Array(files.keys) + Array(directories)).filter { $0.hasPrefix(prefix) && $0.count > prefix.count }
+            .map { String($0.dropFirst(prefix.count).split(separator: "/")[0]) })
         return names.isEmpty && !directories.contains(path) ? nil : names.sorted()
     }
     func writeFile(_ path: String, _ contents: String) throws(FactsError) {

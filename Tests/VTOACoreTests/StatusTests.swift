@@ -15,11 +15,32 @@ import Testing
 
         """)
         let j = r.json.render()
-        #expect(j.contains("\"ActiveState\": \"active\""))
-        #expect(j.contains("\"SubState\": \"exited\""))
-        #expect(j.contains("\"UnitFileState\": \"enabled\""))
+        #expect(j.hasPrefix("{\n  \"schema_version\": 1,"))
+        #expect(j.contains("\"active_state\": \"active\""))
+        #expect(j.contains("\"sub_state\": \"exited\""))
+        #expect(j.contains("\"unit_file_state\": \"enabled\""))
+        #expect(!j.contains("State\""), "one key style: snake_case")
         #expect(j.contains("\"entries_live\": 3"))
         #expect(j.contains("\"refcount\": 0"))
+    }
+
+    /// DKMS per installed kernel: the newest is what a default boot starts.
+    @Test func dkmsPerKernel() throws {
+        let w = World.healthy()
+        w.facts.directories.insert("/lib/modules/6.1.0-28-amd64/kernel")
+        w.facts.directories.insert("/lib/modules/6.12.9-1-amd64/kernel")
+        w.facts.directories.insert("/lib/modules/5.10.0-32-amd64/kernel")
+        w.facts.directories.insert("/lib/modules/6.0-leftover")   // no kernel/ tree, no modules.dep
+        w.dkms.table = [DKMSEntry(version: "1.0.0", kernel: "6.1.0-28-amd64", state: .installed(version: "1.0.0")),
+                        DKMSEntry(version: "1.0.0", kernel: "5.10.0-32-amd64", state: .built(version: "1.0.0"))]
+        let r = w.machine.status()
+        #expect(r.kernels.map(\.release) == ["5.10.0-32-amd64", "6.1.0-28-amd64", "6.12.9-1-amd64"])
+        #expect(r.kernels.map(\.state) == [.built(version: "1.0.0"), .installed(version: "1.0.0"), .added(version: "1.0.0")])
+        #expect(r.kernels.last?.newest == true && r.kernels[1].running)
+        #expect(r.text.contains("added (1.0.0), not built for 6.12.9-1-amd64 (newest: a default boot starts it next)"), "\(r.text)")
+        let j = r.json.render()
+        #expect(j.contains("\"state\": \"added\""))
+        #expect(j.contains("\"newest\": true"))
     }
 
     @Test func exitCodesAsSystemctl() {
