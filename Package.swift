@@ -38,7 +38,7 @@ let package = Package(
         ),
         .testTarget(name: "VTOACoreTests", dependencies: ["VTOACore"]),
         .testTarget(name: "VTOATests", dependencies: ["VTOA"]),
-        .testTarget(name: "VTOAToolTests", dependencies: ["VTOATool"]),
+        .testTarget(name: "VTOAToolTests", dependencies: ["VTOATool", "VTOACore"]),
     ],
     swiftLanguageModes: [.v6]
 )

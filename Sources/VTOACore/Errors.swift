@@ -128,3 +128,39 @@ public enum VTOAError: Error, Equatable, Sendable {
         }
     }
 }
+
+/// Every exit status of the tool, for vtoa(8) and docs/vtoa-tool.md (a test
+/// checks that each error's code is here and the docs list the same codes).
+public enum ExitStatus {
+    public static let table: [(code: Int32, meaning: String)] = [
+        (0, "success; status: running (without systemd: module loaded); doctor: nothing wrong (warnings allowed); kernel-check: supported"),
+        (1, "kernel-check: unsupported; doctor: at least one problem; selftest: FAIL"),
+        (2, "kernel-check: unparsable release"),
+        (3, "status: not running"),
+        (4, "status: unknown: no such unit, or (without systemd) the kernel's modules cannot be listed"),
+        (10, "unparsable kernel release"),
+        (11, "kernel not supported by the policy (--force overrides)"),
+        (12, "bad or unreadable configuration"),
+        (13, "the kernel cannot load modules (CONFIG_MODULES is not set, or no /proc/modules)"),
+        (14, "module not built or installed for this kernel"),
+        (15, "module not loaded"),
+        (16, "module already loaded"),
+        (17, "insert or remove failed, or a sysfs parameter write failed"),
+        (18, "counters unavailable"),
+        (19, "install: the kernel lacks an option the module is built on"),
+        (20, "systemd is not running here"),
+        (21, "the system D-Bus is unreachable"),
+        (22, "D-Bus or systemd refused the request (permissions)"),
+        (23, "no such unit"),
+        (24, "the systemd job failed"),
+        (30, "dkms is not installed"),
+        (31, "a DKMS step failed (what this run did is undone)"),
+        (32, "no kernel headers for the release"),
+        (33, "the module source is not in /usr/src/vtoa-VERSION"),
+        (34, "DKMS installed the module but libkmod disagrees"),
+        (35, "selftest could not set up its namespace or TUN device"),
+        (64, "bad command line"),
+        (74, "the output could not be written (a closed pipe ends vtoa by SIGPIPE instead, as coreutils)"),
+        (77, "not root"),
+    ]
+}

@@ -42,6 +42,34 @@ public struct ParameterSpec: Equatable, Sendable {
 
     public static func named(_ name: String) -> ParameterSpec? { all.first { $0.name == name } }
 
+    /// What each parameter does, for vtoa.conf(5) (a test checks that every
+    /// parameter of the table has its text, and no other).
+    public static let documentation: [String: String] = [
+        "getpeername": "With yes, getpeername() and accept() return the real client address; with no, only getsockopt(IPPROTO_IP, 1348) and 1349 do, and getpeername() keeps returning the proxy's address.",
+        "getsockopt": "Set by the kernel policy, not by this file: off on Alibaba Cloud Linux 5.10.134-15 and -16, whose kernels support getpeername only.",
+        "trusted_sources": "The proxy's back-to-origin address ranges, comma-separated IPv4/IPv6 CIDRs. A TOA is believed only on connections coming from one of them. Empty believes a TOA from anyone, so any client can claim any address; vtoa doctor warns about that. Set this in production.",
+        "max_entries": "The most connections carrying a TOA that are tracked at once. Beyond it a TOA is ignored and counted in toa_over_cap (vtoa stats).",
+        "ipv6_kind254": "With yes, a TCP option of kind 254 and length 20 is also read as an IPv6 TOA (what dpvs-style proxies send); the standard IPv6 TOA is kind 253.",
+    ]
+
+    /// The accepted values, for people: "yes or no", "1 to 67108864", ...
+    public var valuesText: String {
+        switch kind {
+        case .bool: return "yes or no (also true/false, 1/0, on/off)"
+        case .uint: return "a whole number from \(min) to \(max)"
+        case .cidrs: return "comma-separated IPv4/IPv6 CIDRs, at most \(max); a bare address is a /32 or /128; host bits are cleared (10.0.0.1/8 is 10.0.0.0/8)"
+        }
+    }
+
+    /// The default as vtoa.conf spells it ("yes", "1048576", "empty").
+    public var defaultText: String {
+        switch kind {
+        case .bool: return defaultValue != 0 ? "yes" : "no"
+        case .uint: return String(defaultValue)
+        case .cidrs: return "empty"
+        }
+    }
+
     public var defaultParameterValue: ParameterValue {
         switch kind {
         case .bool: return .bool(defaultValue != 0)

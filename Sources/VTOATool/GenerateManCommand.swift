@@ -6,20 +6,22 @@ import Foundation
 #endif
 import VTOACore
 
-/// Hidden: writes the man page vtoa.8 from the command definitions, for
-/// the packages to ship (`vtoa generate-man debian/tmp/usr/share/man/man8`).
+/// Hidden: writes the man pages vtoa.8 (from the command definitions) and
+/// vtoa.conf.5 (from the module's parameter table), for the packages to
+/// ship (`vtoa generate-man DIR`).
 struct GenerateManCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "generate-man",
-        abstract: "Write the man page vtoa.8 into a directory.",
+        abstract: "Write the man pages vtoa.8 and vtoa.conf.5 into a directory.",
         shouldDisplay: false)
 
-    @Argument(help: ArgumentHelp("The directory to write vtoa.8 into (created if missing).", valueName: "directory"))
+    @Argument(help: ArgumentHelp("The directory to write vtoa.8 and vtoa.conf.5 into (created if missing).", valueName: "directory"))
     var directory: String
 
     func run() throws {
         let path = try ManPage.write(to: directory)
-        out("wrote \(path)\n")
+        let conf = try ConfManPage.write(to: directory)
+        out("wrote \(path)\nwrote \(conf)\n")
     }
 }
 
@@ -76,7 +78,7 @@ enum ManPage {
         vtoa \\-\\-generate\\-completion\\-script fish > /usr/share/fish/vendor_completions.d/vtoa.fish
         .fi
         .SH EXIT STATUS
-        \(escape(root.discussion))
+        \(ExitStatus.table.map { ".TP\n.B \($0.code)\n" + escape($0.meaning) }.joined(separator: "\n"))
         .SH FILES
         .TP
         .I /etc/vtoa/vtoa.conf
@@ -88,6 +90,7 @@ enum ManPage {
         .I /proc/net/vtoa_stats
         the module's counters.
         .SH SEE ALSO
+        .BR vtoa.conf (5),
         .BR dkms (8),
         .BR systemctl (1),
         .BR modprobe (8)
@@ -100,6 +103,66 @@ enum ManPage {
     static func write(to directory: String) throws -> String {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let path = directory.hasSuffix("/") ? directory + "vtoa.8" : directory + "/vtoa.8"
+        try Data(render().utf8).write(to: URL(fileURLWithPath: path))
+        return path
+    }
+}
+
+/// vtoa.conf(5), from the parameter table (`ParameterSpec.all`).
+enum ConfManPage {
+    static func render() -> String {
+        var page = """
+        .TH VTOA.CONF 5 "" "vtoa \(vtoaToolVersion)" "File Formats"
+        .SH NAME
+        vtoa.conf \\- configuration of the vtoa kernel module
+        .SH SYNOPSIS
+        .I /etc/vtoa/vtoa.conf
+        .SH DESCRIPTION
+        Read by
+        .B vtoa load
+        (what vtoa.service runs at boot and on
+        .BR "systemctl start vtoa" )
+        and by
+        .B vtoa reload
+        .RB ( "systemctl reload vtoa" ),
+        which applies a change without unloading the module.
+        One
+        .I key
+        =
+        .I value
+        per line; # starts a comment, also after a value; blank lines are ignored.
+        Every key is optional and a missing file means all defaults.
+        An unknown key, a key set twice or a bad value stops
+        .B vtoa load
+        with the file, the line and the key, and nothing is loaded or changed;
+        .B vtoa config check
+        checks a file the same way without touching the module.
+        .SH KEYS
+
+        """
+        for spec in ParameterSpec.all where spec.inConfig {
+            page += ".TP\n.B \(spec.name)\n"
+            page += ManPage.escape(ParameterSpec.documentation[spec.name] ?? "") + "\n"
+            page += "Values: \(ManPage.escape(spec.valuesText)). Default: \(spec.defaultText).\n"
+        }
+        page += """
+        .SH EXAMPLE
+        .nf
+        # the proxy's back-to-origin ranges: TOA is only believed from these
+        trusted_sources = 100.64.0.0/10, 2001:db8::/32
+        getpeername = yes
+        .fi
+        .SH SEE ALSO
+        .BR vtoa (8)
+
+        """
+        return page
+    }
+
+    /// Writes DIRECTORY/vtoa.conf.5 and returns its path.
+    static func write(to directory: String) throws -> String {
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let path = directory.hasSuffix("/") ? directory + "vtoa.conf.5" : directory + "/vtoa.conf.5"
         try Data(render().utf8).write(to: URL(fileURLWithPath: path))
         return path
     }
