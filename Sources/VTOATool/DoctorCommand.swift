@@ -14,7 +14,7 @@ struct DoctorCommand: ParsableCommand {
         missed probe; kind 254 length 20 IPv6 TOAs while ipv6_kind254 is off); last, as root with the \
         module loaded, the end-to-end test of 'vtoa selftest' (a crafted TOA connection in a private \
         network namespace).
-        Each line is ✔ ok, ✘ problem (exit 1), ! warning or - skipped with the reason.
+        Each line is ✔ ok, ✘ problem (exit 1), ! warning or - skipped with the reason (ok, FAIL, !, - when the locale is not UTF-8).
         """)
 
     @Flag(help: "Print JSON.")
@@ -24,7 +24,7 @@ struct DoctorCommand: ParsableCommand {
 
     func run() throws {
         let report = common.host().doctor(endToEnd: runHandshakeInPrivateNamespace)
-        out(json ? report.json.render() + "\n" : report.text)
+        if json { out(report.json.render() + "\n") } else { outText(report.text) }
         if report.exitCode != 0 { throw ExitCode(report.exitCode) }
     }
 }

@@ -15,7 +15,7 @@ struct SelftestCommand: ParsableCommand {
 
     func run() throws {
         let report = try common.host().selftest(withoutModule: withoutModule)
-        out(report.text)
+        outText(report.text)
         if !report.passed { throw ExitCode(1) }
     }
 }

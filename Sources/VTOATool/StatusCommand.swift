@@ -13,7 +13,7 @@ struct StatusCommand: ParsableCommand {
 
     func run() throws {
         let report = common.host().status()
-        out(json ? report.json.render() + "\n" : report.text)
+        if json { out(report.json.render() + "\n") } else { outText(report.text) }
         if report.exitCode != 0 { throw ExitCode(report.exitCode) }
     }
 }

@@ -25,6 +25,22 @@ out=$(vtoa reload 2>&1) || fail "vtoa reload: $out"
 assert_eq "$(param trusted_sources)" "192.0.2.0/24,2001:db8::/64" "trusted_sources after reload"
 assert_eq "$(param getpeername)" "N" "getpeername after reload"
 
+# the tool normalises as the module does: host bits, IPv6 spelling; the
+# same list written differently is no change (one parameter table)
+printf 'trusted_sources = 192.0.2.77/24, 2001:0db8:0:0::9/64\ngetpeername = no\n' >/etc/vtoa/vtoa.conf
+out=$(vtoa reload 2>&1) || fail "vtoa reload of the same list spelled differently: $out"
+assert_match "$out" "unchanged|no change|nothing" "reload of a normalised list changes nothing"
+printf '%s\n' "$out" | grep -q "trusted_sources" && fail "reload reported trusted_sources as changed: $out"
+# the module's max_entries range is the tool's
+printf 'max_entries = 67108865\n' >/etc/vtoa/vtoa.conf
+if out=$(vtoa reload 2>&1); then fail "vtoa reload accepted max_entries beyond the module's range: $out"; fi
+assert_match "$out" "from 1 to 67108864" "max_entries range named"
+printf '%s\n' 67108865 >/sys/module/vtoa/parameters/max_entries 2>/dev/null && fail "module accepted max_entries 67108865"
+printf '%s\n' 67108864 >/sys/module/vtoa/parameters/max_entries || fail "module refused max_entries 67108864"
+printf 'trusted_sources = 192.0.2.0/24, 2001:db8::/64\ngetpeername = no\nmax_entries = 67108864\n' >/etc/vtoa/vtoa.conf
+out=$(vtoa reload 2>&1) || fail "vtoa reload with max_entries 67108864: $out"
+printf '%s\n' "$out" | grep -q "max_entries" && fail "max_entries 67108864 reported as a change: $out"
+
 printf 'trusted_sources = 192.0.2.0/24\nmax_entries = lots\n' >/etc/vtoa/vtoa.conf
 if out=$(vtoa reload 2>&1); then fail "vtoa reload accepted a bad config: $out"; fi
 log "bad config: $out"
@@ -40,6 +56,11 @@ assert_match "$out" "PASS" "selftest verdict"
 
 out=$(vtoa doctor 2>&1) || fail "vtoa doctor exited $? on a working machine: $out"
 assert_match "$out" "module vtoa version 0\.1\.0 is loaded" "doctor sees the module"
+# LC_ALL=C (this guest's locale): ASCII markers, no ✔ or →; UTF-8: the symbols
+assert_match "$out" "^ok module vtoa version" "doctor under LC_ALL=C: ASCII ok marker"
+printf '%s' "$out" | LC_ALL=C grep -q '[^[:print:][:space:]]' && fail "doctor under LC_ALL=C printed non-ASCII: $out"
+out=$(LC_ALL=C.UTF-8 vtoa doctor 2>&1) || fail "vtoa doctor (UTF-8) exited $?"
+assert_match "$out" "^✔ module vtoa version" "doctor under C.UTF-8: the ✔ marker"
 # the selftest ran in its own network namespace: this one's counters are 0
 out=$(vtoa stats --prometheus) || fail "vtoa stats --prometheus"
 printf '%s\n' "$out" | grep -qx "vtoa_syn_recv_sock_toa 0" || fail "prometheus: syn_recv_sock_toa"

@@ -45,7 +45,8 @@ trap cleanup EXIT
 
 # doctor [WANT_EXIT]: runs vtoa doctor into $out, checks its exit status
 doctor() {
-	out=$(vtoa doctor 2>&1)
+	# UTF-8, so the markers are ✔ ✘ (95-tool checks the ASCII ones under LC_ALL=C)
+	out=$(LC_ALL=C.UTF-8 vtoa doctor 2>&1)
 	_rc=$?
 	[ "$_rc" = "${1:-0}" ] || fail "vtoa doctor exited $_rc, want ${1:-0}: $out"
 }
