@@ -17,7 +17,7 @@ struct ConfigCheckCommand: ParsableCommand {
     @Flag(name: [.short, .long], help: "Print nothing; only the exit code tells.")
     var quiet = false
 
-    @OptionGroup var common: CommonOptions
+    @OptionGroup var common: ConfigFileOptions
 
     func run() throws {
         let e = try common.host().effectiveConfig()
@@ -34,7 +34,7 @@ struct ConfigShowCommand: ParsableCommand {
     @Flag(help: "Print JSON.")
     var json = false
 
-    @OptionGroup var common: CommonOptions
+    @OptionGroup var common: ConfigFileOptions
 
     func run() throws {
         let e = try common.host().effectiveConfig()

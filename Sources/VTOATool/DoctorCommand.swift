@@ -20,7 +20,7 @@ struct DoctorCommand: ParsableCommand {
     @Flag(help: "Print JSON.")
     var json = false
 
-    @OptionGroup var common: CommonOptions
+    @OptionGroup var common: ConfigFileOptions
 
     func run() throws {
         let report = common.host().doctor(endToEnd: runHandshakeInPrivateNamespace)

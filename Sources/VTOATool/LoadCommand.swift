@@ -9,7 +9,7 @@ struct LoadCommand: ParsableCommand {
     @Flag(help: "Load even on a kernel the policy does not support.")
     var force = false
 
-    @OptionGroup var common: CommonOptions
+    @OptionGroup var common: ConfigFileOptions
 
     func run() throws {
         let (outcome, params) = try common.host().load(force: force)

@@ -9,7 +9,7 @@ struct ReloadCommand: ParsableCommand {
     @Flag(help: "Apply even on a kernel the policy does not support.")
     var force = false
 
-    @OptionGroup var common: CommonOptions
+    @OptionGroup var common: ConfigFileOptions
 
     func run() throws {
         let (changes, params) = try common.host().reload(force: force)

@@ -55,17 +55,27 @@ struct VTOACommand: ParsableCommand {
 /// VTOA_VERSION of the module's uapi header: one version for module, tool, packages.
 let vtoaToolVersion = vtoaVersion
 
-/// Options every command that reads the configuration takes.
+/// What every command takes (no options of its own): the machine.
 struct CommonOptions: ParsableArguments {
+    /// The machine, or (for tests) a tree laid out like / named by VTOA_ROOT
+    /// for the files vtoa reads.
+    func host() -> Machine { hostMachine(configPath: VTOAConfig.defaultPath) }
+}
+
+/// What the commands that read the configuration take (load, reload,
+/// doctor, config check/show): `--config PATH`. Others do not accept it,
+/// so `vtoa start --config x` is an error, not a file silently ignored
+/// (vtoa.service's `vtoa load` reads /etc/vtoa/vtoa.conf).
+struct ConfigFileOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("The configuration file.", valueName: "path"))
     var config: String = VTOAConfig.defaultPath
 
-    /// The machine, or (for tests) a tree laid out like / named by VTOA_ROOT
-    /// for the files vtoa reads.
-    func host() -> Machine {
-        let root = getenv("VTOA_ROOT").map { String(cString: $0) } ?? "/"
-        return Machine.real(root: root.isEmpty ? "/" : root, configPath: config)
-    }
+    func host() -> Machine { hostMachine(configPath: config) }
+}
+
+func hostMachine(configPath: String) -> Machine {
+    let root = getenv("VTOA_ROOT").map { String(cString: $0) } ?? "/"
+    return Machine.real(root: root.isEmpty ? "/" : root, configPath: configPath)
 }
 
 /// Standard output; a failed write ends the command with one line on

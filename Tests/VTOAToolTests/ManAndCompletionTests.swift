@@ -123,3 +123,19 @@ import VTOACore
         #expect(documented == codes, "docs/vtoa-tool.md exit codes \(documented.sorted()) vs \(codes.sorted())")
     }
 }
+
+@Suite struct ConfigOptionOnlyWhereRead {
+    @Test func verbsThatReadTheFileTakeConfig() throws {
+        for argv in [["load", "--config", "/x"], ["reload", "--config", "/x"], ["doctor", "--config", "/x"],
+                     ["config", "check", "--config", "/x"], ["config", "show", "--config", "/x"]] {
+            #expect(throws: Never.self, "\(argv)") { _ = try VTOACommand.parseAsRoot(argv) }
+        }
+    }
+
+    @Test func othersRefuseIt() {
+        for verb in ["start", "stop", "restart", "enable", "disable", "status", "stats", "install", "uninstall",
+                     "unload", "selftest", "kernel-check"] {
+            #expect(throws: (any Error).self, "\(verb) accepted --config") { _ = try VTOACommand.parseAsRoot([verb, "--config", "/x"]) }
+        }
+    }
+}
