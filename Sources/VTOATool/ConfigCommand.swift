@@ -14,14 +14,10 @@ struct ConfigCheckCommand: ParsableCommand {
         commandName: "check",
         abstract: "Check the configuration like 'nginx -t': print the effective parameters (kernel policy and file) and exit 0, or name the bad line and exit 12.")
 
-    @Flag(name: [.short, .long], help: "Print nothing; only the exit code tells.")
-    var quiet = false
-
     @OptionGroup var common: ConfigFileOptions
 
     func run() throws {
         let e = try common.host().effectiveConfig()
-        guard !quiet else { return }
         out("\(e.configPath): \(e.fileExists ? "ok" : "not there, all defaults")\n" + e.text)
     }
 }

@@ -57,9 +57,12 @@ let vtoaToolVersion = vtoaVersion
 
 /// What every command takes (no options of its own): the machine.
 struct CommonOptions: ParsableArguments {
+    @Flag(name: [.short, .long], help: "Print nothing on standard output; errors still go to standard error and the exit code tells.")
+    var quiet = false
+
     /// The machine, or (for tests) a tree laid out like / named by VTOA_ROOT
     /// for the files vtoa reads.
-    func host() -> Machine { hostMachine(configPath: VTOAConfig.defaultPath) }
+    func host() -> Machine { hostMachine(configPath: VTOAConfig.defaultPath, quiet: quiet) }
 }
 
 /// What the commands that read the configuration take (load, reload,
@@ -70,10 +73,17 @@ struct ConfigFileOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("The configuration file.", valueName: "path"))
     var config: String = VTOAConfig.defaultPath
 
-    func host() -> Machine { hostMachine(configPath: config) }
+    @Flag(name: [.short, .long], help: "Print nothing on standard output; errors still go to standard error and the exit code tells.")
+    var quiet = false
+
+    func host() -> Machine { hostMachine(configPath: config, quiet: quiet) }
 }
 
-func hostMachine(configPath: String) -> Machine {
+/// -q/--quiet: set once, when a command asks for its machine, before it prints.
+nonisolated(unsafe) var quietOutput = false
+
+func hostMachine(configPath: String, quiet: Bool) -> Machine {
+    if quiet { quietOutput = true }
     let root = getenv("VTOA_ROOT").map { String(cString: $0) } ?? "/"
     return Machine.real(root: root.isEmpty ? "/" : root, configPath: configPath)
 }
@@ -82,6 +92,7 @@ func hostMachine(configPath: String) -> Machine {
 /// stderr and exit code 74, never a trap. A closed pipe ends it as it ends
 /// coreutils: silently, by SIGPIPE.
 func out(_ text: String) {
+    if quietOutput { return }
     do {
         try FileDescriptorOutput.standardOutput.write(text)
     } catch {
