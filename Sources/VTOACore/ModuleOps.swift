@@ -38,11 +38,11 @@ public struct ModuleParameters: Equatable, Sendable {
         for spec in ParameterSpec.all {
             byName[spec.name] = (spec.inConfig ? config.values[spec.name] : policy[spec.name]) ?? spec.defaultParameterValue
         }
-        let p = ModuleParameters(byName: byName, notes: notes)
+        var p = ModuleParameters(byName: byName, notes: notes)
         if !p.getpeername && !p.getsockopt {
-            notes.append("getpeername=0 on a getpeername-only kernel: applications will not see client addresses")
+            p.notes.append("getpeername=0 on a getpeername-only kernel: applications will not see client addresses")
         }
-        return ModuleParameters(byName: byName, notes: notes)
+        return p
     }
 
     /// name=value pairs in the table's order, as given to the module.
