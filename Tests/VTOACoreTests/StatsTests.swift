@@ -9,19 +9,24 @@ import Testing
     toa_v6 2
     toa_malformed 1
     entries_live 7
+    reqs_live -1
     some_future_counter 18446744073709551615
 
     not a counter line
-    bad_value -1
+    bad_value x
+    too_big 18446744073709551616
+    too_small -9223372036854775809
     """
 
     @Test func parsesAnyName() {
         let s = VTOAStats.parse(sample)
         #expect(s.counters.map(\.name) == ["syn_recv_sock_toa", "syn_recv_sock_no_toa", "toa_v4", "toa_v6",
-                                           "toa_malformed", "entries_live", "some_future_counter"])
+                                           "toa_malformed", "entries_live", "reqs_live", "some_future_counter"])
         #expect(s["toa_v4"] == 10)
-        #expect(s["some_future_counter"] == UInt64.max)
+        #expect(s["reqs_live"] == -1)
+        #expect(s["some_future_counter"] == Int128(UInt64.max))
         #expect(s["missing"] == nil)
+        #expect(VTOAStats.parse("x -9223372036854775808\n")["x"] == Int128(Int64.min))
     }
 
     @Test func tabsColonsAndCRLF() {
@@ -30,29 +35,137 @@ import Testing
         #expect(s["toa_v6"] == 6)
     }
 
+    static let info = """
+        # HELP vtoa_module_loaded 1 when the vtoa module is loaded (/proc/net/vtoa_stats exists), else 0.
+        # TYPE vtoa_module_loaded gauge
+
+        """
+    static let infoHelp = """
+        # HELP vtoa_info Always 1; labels: the vtoa module's version (the tool's when the module is not loaded), the kernel release, the backend.
+        # TYPE vtoa_info gauge
+
+        """
+
     @Test func prometheus() {
-        let p = VTOAStats.parse("toa_v4 10\nentries_live 7\nnew_thing 1\n").prometheus
-        #expect(p == """
-        # HELP vtoa_toa_v4 IPv4 TOA options accepted.
-        # TYPE vtoa_toa_v4 counter
-        vtoa_toa_v4 10
+        let s = VTOAStats.parse("toa_v4 10\nentries_live 7\nnew_thing 1\nnew_thing_live 2\nprobe_missed 0\n")
+        let p = PrometheusStats(stats: s, version: "1.0.0", kernel: "6.1.0-28-amd64").text
+        #expect(p == Self.info + "vtoa_module_loaded 1\n" + Self.infoHelp + """
+        vtoa_info{version="1.0.0",kernel="6.1.0-28-amd64",backend="kmod"} 1
+        # HELP vtoa_toa_v4_total IPv4 TOA options accepted.
+        # TYPE vtoa_toa_v4_total counter
+        vtoa_toa_v4_total 10
         # HELP vtoa_entries_live Sockets currently carrying a TOA address.
         # TYPE vtoa_entries_live gauge
         vtoa_entries_live 7
-        # HELP vtoa_new_thing vtoa counter new_thing from /proc/net/vtoa_stats.
-        # TYPE vtoa_new_thing counter
-        vtoa_new_thing 1
+        # HELP vtoa_new_thing_total vtoa counter new_thing from /proc/net/vtoa_stats.
+        # TYPE vtoa_new_thing_total counter
+        vtoa_new_thing_total 1
+        # HELP vtoa_new_thing_live vtoa gauge new_thing_live from /proc/net/vtoa_stats.
+        # TYPE vtoa_new_thing_live gauge
+        vtoa_new_thing_live 2
+        # HELP vtoa_probe_missed_total Kernel probe hits the module missed.
+        # TYPE vtoa_probe_missed_total counter
+        vtoa_probe_missed_total 0
 
         """)
+    }
+
+    /// The kernel sums per-CPU values: a gauge decremented on one CPU and
+    /// incremented on another can be read as -1. It is kept, signed.
+    @Test func negativeGaugeKept() {
+        let s = VTOAStats.parse("entries_live -1\nreqs_live -3\ntoa_v4 5\n")
+        let p = PrometheusStats(stats: s, version: "1.0.0", kernel: "k").text
+        #expect(p.contains("\n# TYPE vtoa_entries_live gauge\nvtoa_entries_live -1\n"))
+        #expect(p.contains("\n# TYPE vtoa_reqs_live gauge\nvtoa_reqs_live -3\n"))
+        #expect(p.contains("\nvtoa_toa_v4_total 5\n"))
+        #expect(s.text == "entries_live  -1\nreqs_live     -3\ntoa_v4        5\n")
+        #expect(s.json.render() == "{\n  \"entries_live\": -1,\n  \"reqs_live\": -3,\n  \"toa_v4\": 5\n}")
+    }
+
+    /// Every counter but the gauges ends in _total; no family is repeated.
+    @Test func prometheusNamesFollowTheConventions() {
+        let s = VTOAStats.parse(sample + "\ntoa_v4 11\n")
+        let lines = PrometheusStats(stats: s, version: "v", kernel: "k").text.split(separator: "\n")
+        let types = lines.filter { $0.hasPrefix("# TYPE ") }.map { $0.split(separator: " ") }
+        #expect(types.count == 10)
+        #expect(Set(types.map { $0[2] }).count == types.count)
+        for t in types {
+            #expect(t[3] == "counter" ? t[2].hasSuffix("_total") : !t[2].hasSuffix("_total"), "\(t)")
+        }
+        #expect(lines.filter { $0.hasPrefix("vtoa_toa_v4_total ") } == ["vtoa_toa_v4_total 10"])
+        #expect(lines.contains("vtoa_some_future_counter_total 18446744073709551615"))
+        #expect(lines.contains("vtoa_reqs_live -1"))
+    }
+
+    @Test func labelValuesAndHelpEscaped() {
+        let p = PrometheusStats(stats: nil, version: "1.0\"beta\\2\nx", kernel: "6.1.0-28-amd64").text
+        #expect(p.contains("\nvtoa_info{version=\"1.0\\\"beta\\\\2\\nx\",kernel=\"6.1.0-28-amd64\",backend=\"kmod\"} 1\n"))
+        #expect(PrometheusStats.escapeLabel("a\\b\"c\nd") == #"a\\b\"c\nd"#)
+        #expect(PrometheusStats.escapeHelp("a\\b\"c\nd") == #"a\\b"c\nd"#)
+    }
+
+    @Test func prometheusNotLoaded() throws {
+        let w = World()
+        w.facts.release = "6.1.0-28-amd64"
+        let p = try w.machine.prometheusStats(toolVersion: "0.1.0")
+        #expect(p == PrometheusStats(stats: nil, version: "0.1.0", kernel: "6.1.0-28-amd64"))
+        #expect(p.text == Self.info + "vtoa_module_loaded 0\n" + Self.infoHelp + """
+        vtoa_info{version="0.1.0",kernel="6.1.0-28-amd64",backend="kmod"} 1
+
+        """)
+    }
+
+    @Test func prometheusLoaded() throws {
+        let w = World.healthy()
+        w.facts.loadModule(version: "1.2.3")
+        w.facts.files["/proc/net/vtoa_stats"] = "toa_v4 3\nentries_live -1\n"
+        let p = try w.machine.prometheusStats(toolVersion: "0.1.0")
+        #expect(p == PrometheusStats(stats: VTOAStats(counters: [("toa_v4", 3), ("entries_live", -1)]),
+                                     version: "1.2.3", kernel: "6.1.0-28-amd64"))
+        #expect(p.text.contains("\nvtoa_module_loaded 1\n"))
+        #expect(p.text.contains("\nvtoa_info{version=\"1.2.3\",kernel=\"6.1.0-28-amd64\",backend=\"kmod\"} 1\n"))
+        #expect(p.text.hasSuffix("\nvtoa_toa_v4_total 3\n# HELP vtoa_entries_live Sockets currently carrying a TOA address.\n# TYPE vtoa_entries_live gauge\nvtoa_entries_live -1\n"))
+        // a module without a version file: not the tool's version
+        w.facts.files["/sys/module/vtoa/version"] = nil
+        #expect(try w.machine.prometheusStats(toolVersion: "0.1.0").version == "unknown")
+    }
+
+    /// The file exists but cannot be read: still an error, as in the other formats.
+    @Test func prometheusUnreadable() {
+        let w = World()
+        w.facts.directories.insert("/proc/net/vtoa_stats")
+        #expect(throws: VTOAError.statsUnavailable(path: "/proc/net/vtoa_stats", reason: "not readable")) {
+            try w.machine.prometheusStats(toolVersion: "0.1.0")
+        }
     }
 
     @Test func everyKnownNameHasHelp() {
         for n in ["syn_recv_sock_toa", "syn_recv_sock_no_toa", "toa_v4", "toa_v6", "toa_malformed", "toa_untrusted",
                   "toa_multiple", "toa_tfo", "toa_over_cap", "toa_alloc_fail", "getname_toa_ok", "getname_toa_bypass",
                   "getname_toa_empty", "getsockopt_toa", "getsockopt_no_toa", "entries_live", "probe_missed",
-                  "toa_syn", "toa_deferred", "toa_req_dropped", "toa_syn_cookie", "toa_stale", "reqs_live"] {
+                  "toa_syn", "toa_deferred", "toa_req_dropped", "toa_syn_cookie", "toa_stale", "reqs_live",
+                  "getname_toa_mismatch", "toa_kind254_len20"] {
             #expect(VTOAStats.help[n] != nil, "\(n)")
         }
+    }
+
+    /// The kernel's names (kmod/stats.c: vtoa_stat_names and the
+    /// probe_missed line) are the list: each has a help text here, and the
+    /// tool knows no name the kernel does not print.
+    @Test func helpMatchesTheKernelsNames() throws {
+        let repo = String(#filePath.split(separator: "/", omittingEmptySubsequences: false).dropLast(3).joined(separator: "/"))
+        let c = try #require(HostFacts().readFile(repo + "/kmod/stats.c"))
+        var names: Set<String> = []
+        for line in c.split(separator: "\n") where line.contains("[VTOA_STAT_") && line.contains("] = \"") {
+            names.insert(String(line.split(separator: "\"")[1]))
+        }
+        for line in c.split(separator: "\n") where line.contains("seq_printf(seq, \"") && !line.contains("%s") {
+            names.insert(String(line.split(separator: "\"")[1].split(separator: " ")[0]))
+        }
+        #expect(names.count == 25)
+        #expect(names == Set(VTOAStats.help.keys))
+        #expect(VTOAStats.gauges.isSubset(of: names))
+        #expect(names.filter { VTOAStats.isGauge($0) } == VTOAStats.gauges)
     }
 
     @Test func jsonAndText() {

@@ -63,7 +63,8 @@ out=$(LC_ALL=C.UTF-8 vtoa doctor 2>&1) || fail "vtoa doctor (UTF-8) exited $?"
 assert_match "$out" "^✔ module vtoa version" "doctor under C.UTF-8: the ✔ marker"
 # the selftest ran in its own network namespace: this one's counters are 0
 out=$(vtoa stats --prometheus) || fail "vtoa stats --prometheus"
-printf '%s\n' "$out" | grep -qx "vtoa_syn_recv_sock_toa 0" || fail "prometheus: syn_recv_sock_toa"
+printf '%s\n' "$out" | grep -qx "vtoa_syn_recv_sock_toa_total 0" || fail "prometheus: syn_recv_sock_toa_total"
+printf '%s\n' "$out" | grep -qx "vtoa_module_loaded 1" || fail "prometheus: vtoa_module_loaded 1"
 printf '%s\n' "$out" | grep -qx "# TYPE vtoa_entries_live gauge" || fail "prometheus: entries_live is a gauge"
 
 # output that cannot be written: one line on stderr, exit 74, no trap;
