@@ -17,8 +17,25 @@ struct Main {
         } catch let error as VTOAError {
             fail(error)
         } catch {
-            VTOACommand.exit(withError: error)
+            exitForParser(error)
         }
+    }
+
+    /// argument-parser's own ends (--help, --version, completion scripts,
+    /// usage errors, ExitCode): its text and exit code, but written with
+    /// out(), so a full disk or a closed pipe is reported as for every other
+    /// output instead of being lost by print().
+    static func exitForParser(_ error: Error) -> Never {
+        let code = VTOACommand.exitCode(for: error).rawValue
+        let text = VTOACommand.fullMessage(for: error)
+        if !text.isEmpty {
+            if code == 0 {
+                out(text + "\n")
+            } else {
+                try? FileDescriptorOutput.standardError.write(text + "\n")
+            }
+        }
+        exit(code)
     }
 
     /// One line on stderr, the error's own exit code.

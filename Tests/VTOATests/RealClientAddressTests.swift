@@ -60,8 +60,22 @@ import Testing
         #expect(addr.description == "127.0.0.1:\(port)")
     }
 
-    @Test func ipv6WithoutModule() throws {
-        guard let (c, a, port) = try connect(v6: true) else { return }  // no IPv6 loopback here
+    /// Whether ::1 can be bound (IPv6 and its loopback exist here).
+    static let hasIPv6Loopback: Bool = {
+        let s = socket(AF_INET6, Int32(SOCK_STREAM.rawValue), 0)
+        guard s >= 0 else { return false }
+        defer { close(s) }
+        var a = sockaddr_in6()
+        a.sin6_family = sa_family_t(AF_INET6)
+        a.sin6_addr = in6addr_loopback
+        return withUnsafePointer(to: a) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(s, $0, socklen_t(MemoryLayout<sockaddr_in6>.size)) }
+        } == 0
+    }()
+
+    @Test(.enabled(if: hasIPv6Loopback, "no IPv6 loopback (::1) here"))
+    func ipv6WithoutModule() throws {
+        let (c, a, port) = try #require(try connect(v6: true))
         defer { close(c); close(a) }
         let addr = try realClientAddress(of: a)
         #expect(addr.family == .ipv6)
