@@ -92,7 +92,7 @@ func cloexecPipe(_ fds: inout [Int32]) -> Bool {
 }
 
 func runVTOA(_ arguments: [String], root: String?, stdout target: StandardOutput = .capture,
-             asNobody: Bool = false, blockSIGPIPE: Bool = false,
+             asNobody: Bool = false, blockSIGPIPE: Bool = false, locale: String = "C",
              sourceLocation: SourceLocation = #_sourceLocation) throws -> Finished {
     let binary = try #require(BuiltVTOA.path, "the built vtoa binary was not found", sourceLocation: sourceLocation)
     var argv = [binary] + arguments
@@ -100,7 +100,7 @@ func runVTOA(_ arguments: [String], root: String?, stdout target: StandardOutput
         let setpriv = try #require(BuiltVTOA.setpriv, sourceLocation: sourceLocation)
         argv = [setpriv, "--reuid=65534", "--regid=65534", "--clear-groups", "--"] + argv
     }
-    var env = ["PATH=/usr/sbin:/usr/bin:/sbin:/bin", "LC_ALL=C"]
+    var env = ["PATH=/usr/sbin:/usr/bin:/sbin:/bin", "LC_ALL=" + locale]
     if let root { env.append("VTOA_ROOT=" + root) }
 
     let cArgv: [UnsafeMutablePointer<CChar>?] = argv.map { strdup($0) } + [nil]
@@ -366,10 +366,11 @@ struct BuiltBinaryKernelCheck {
         #expect(j["release"]?.string == release)
         #expect(j["verdict"]?.string == verdict)
         #expect(j["reason"]?.string?.isEmpty == false)
+        #expect(j["schema_version"]?.number == 1)
         if code == 2 {
-            #expect(j.keys == ["release", "verdict", "reason"])
+            #expect(j.keys == ["schema_version", "release", "verdict", "reason"])
         } else {
-            #expect(j.keys == ["release", "upstream", "build", "verdict", "getpeername", "getsockopt", "reason"])
+            #expect(j.keys == ["schema_version", "release", "upstream", "build", "verdict", "getpeername", "getsockopt", "reason"])
             #expect(j["upstream"]?.string?.split(separator: ".").count == 3)
             #expect(j["build"]?.array != nil)
             #expect(j["getpeername"]?.bool == (code == 0))
@@ -408,7 +409,9 @@ struct BuiltBinaryWithoutTheModule {
         #expect(r.status == 3, "\(r)")
         #expect(r.stderr.isEmpty)
         let j = try JSONValue.parse(r.stdout)
-        #expect(j.keys == ["service", "module", "dkms", "kernel", "counters", "exit_code"])
+        #expect(j.keys == ["schema_version", "service", "module", "dkms", "kernel", "counters", "exit_code"])
+        #expect(j["dkms"]?["kernels"]?.array?.first?["release"]?.string == "6.1.0-28-amd64")
+        #expect(j["dkms"]?["kernels"]?.array?.first?["running"]?.bool == true)
         #expect(j["service"]?["unit"]?.string == "vtoa.service")
         #expect(j["service"]?["available"]?.bool == false)
         #expect(j["module"]?["loaded"]?.bool == false)
@@ -423,14 +426,25 @@ struct BuiltBinaryWithoutTheModule {
         let r = try runVTOA(["doctor"], root: root.path)
         #expect(r.status == 1, "\(r)")
         #expect(r.stderr.isEmpty, "\(r)")
+        // LC_ALL=C: ASCII markers; the root cause's remedy on the first line
         let lines = r.stdout.split(separator: "\n")
-        #expect(lines.first?.hasPrefix("✔ kernel 6.1.0-28-amd64 is supported") == true, "\(r)")
-        #expect(lines.contains { $0.hasPrefix("✘ ") })
-        let fails = lines.filter { $0.hasPrefix("✘ ") }.count
+        #expect(lines.first?.hasPrefix("first fix: ") == true, "\(r)")
+        #expect(lines.dropFirst().first?.hasPrefix("ok kernel 6.1.0-28-amd64 is supported") == true, "\(r)")
+        #expect(lines.contains { $0.hasPrefix("FAIL ") })
+        let fails = lines.filter { $0.hasPrefix("FAIL ") }.count
         #expect(lines.last?.hasPrefix("\(fails) problem\(fails == 1 ? "" : "s") found") == true, "\(r)")
-        for line in lines.dropLast() {
-            #expect(["✔ ", "✘ ", "! ", "- ", "    → "].contains { line.hasPrefix($0) }, "unexpected doctor line: \(line)")
+        for line in lines.dropFirst().dropLast() {
+            #expect(["ok ", "FAIL ", "! ", "- ", "    -> "].contains { line.hasPrefix($0) }, "unexpected doctor line: \(line)")
         }
+        #expect(r.stdout.unicodeScalars.allSatisfy { $0.isASCII }, "non-ASCII under LC_ALL=C")
+        // a UTF-8 locale gets the symbols
+        let u = try runVTOA(["doctor"], root: root.path, locale: "C.UTF-8")
+        #expect(u.status == 1)
+        #expect(u.stdout.split(separator: "\n").dropFirst().first?.hasPrefix("✔ kernel 6.1.0-28-amd64 is supported") == true, "\(u)")
+        #expect(u.stdout.contains("\n✘ "))
+        // -q: nothing on stdout, the same exit code
+        let q = try runVTOA(["doctor", "-q"], root: root.path)
+        #expect(q.status == 1 && q.stdout.isEmpty && q.stderr.isEmpty, "\(q)")
     }
 
     @Test(.enabled(if: BuiltVTOA.realModuleAbsent, "vtoa is loaded on this machine, and libkmod sees it"))
@@ -442,10 +456,13 @@ struct BuiltBinaryWithoutTheModule {
         let j = try JSONValue.parse(r.stdout)
         #expect(j["exit_code"]?.number == 1)
         let checks = try #require(j["checks"]?.array)
+        #expect(r.stdout.hasPrefix("{\n  \"schema_version\": 1,"), "schema_version first")
         #expect(checks.first?["id"]?.string == "kernel")
         #expect(checks.contains { $0["id"]?.string == "module-loaded" })
+        let root_cause = try #require(j["root_cause"]?.string)
+        #expect(checks.first { $0["status"]?.string == "fail" }?["id"]?.string == root_cause)
         for c in checks {
-            #expect(c.keys == ["id", "status", "summary", "remedy"], "\(c)")
+            #expect(c.keys == ["id", "status", "summary", "remedy", "cause"], "\(c)")
             #expect(["ok", "fail", "warn", "skip"].contains(c["status"]?.string ?? ""), "\(c)")
         }
         #expect(checks.contains { $0["status"]?.string == "fail" })
@@ -493,7 +510,7 @@ struct BuiltBinaryAsRoot {
         let r = try runVTOA([verb], root: root.path)
         #expect(r.status == 12, "\(r)")
         #expect(r.stdout.isEmpty)
-        #expect(r.stderrLines == ["vtoa: /etc/vtoa/vtoa.conf:2 (key 'max_entries'): '0' is not a positive integer (1 to 4294967295); fix that line, nothing was changed"])
+        #expect(r.stderrLines == ["vtoa: /etc/vtoa/vtoa.conf:2 (key 'max_entries'): '0' is not a whole number from 1 to 67108864; fix that line, nothing was changed"])
         #expect(root.read("/sys/module/vtoa/parameters/max_entries") == "1048576\n")
     }
 
@@ -637,5 +654,31 @@ struct BuiltBinaryOutputErrors {
         let u = try runVTOA(["bogus"], root: root.path, stdout: .file("/dev/full"))
         #expect(u.status == 64, "\(u)")
         #expect(u.stderr.hasPrefix("Error: "))
+    }
+}
+
+/// The contracts of this session's verbs, as a process.
+@Suite struct BuiltBinaryConfigVerbs {
+    @Test func configCheckAndShow() throws {
+        let root = try TempRoot(["/proc/sys/kernel/osrelease": "6.1.0-28-amd64\n",
+                                 "/etc/vtoa/vtoa.conf": "trusted_sources = 10.0.0.1/8\n"])
+        let r = try runVTOA(["config", "check"], root: root.path)
+        #expect(r.status == 0, "\(r)")
+        #expect(r.stdout.contains("trusted_sources = 10.0.0.0/8  (file)"), "\(r)")
+        let q = try runVTOA(["config", "check", "-q"], root: root.path)
+        #expect(q.status == 0 && q.stdout.isEmpty && q.stderr.isEmpty, "\(q)")
+        let j = try runVTOA(["config", "show", "--json"], root: root.path)
+        #expect(j.status == 0)
+        #expect(j.stdout.hasPrefix("{\n  \"schema_version\": 1,"))
+        let bad = try TempRoot(["/proc/sys/kernel/osrelease": "6.1.0-28-amd64\n", "/etc/vtoa/vtoa.conf": "max_entries = 100000000\n"])
+        let b = try runVTOA(["config", "check", "-q"], root: bad.path)
+        #expect(b.status == 12 && b.stdout.isEmpty, "\(b)")
+        #expect(b.stderrLines == ["vtoa: /etc/vtoa/vtoa.conf:1 (key 'max_entries'): '100000000' is not a whole number from 1 to 67108864; fix that line, nothing was changed"])
+    }
+
+    @Test func configOptionRefusedWhereNotRead() throws {
+        let r = try runVTOA(["start", "--config", "/tmp/x.conf"], root: nil)
+        #expect(r.status == 64, "\(r)")
+        #expect(r.stderr.contains("--config"))
     }
 }
