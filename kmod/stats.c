@@ -14,30 +14,12 @@
 unsigned int vtoa_net_id __read_mostly;
 
 static const char * const vtoa_stat_names[VTOA_STAT_MAX] = {
-	[VTOA_STAT_syn_recv_sock_toa] = "syn_recv_sock_toa",
-	[VTOA_STAT_syn_recv_sock_no_toa] = "syn_recv_sock_no_toa",
-	[VTOA_STAT_getname_toa_ok] = "getname_toa_ok",
-	[VTOA_STAT_getname_toa_mismatch] = "getname_toa_mismatch",
-	[VTOA_STAT_getname_toa_bypass] = "getname_toa_bypass",
-	[VTOA_STAT_getname_toa_empty] = "getname_toa_empty",
-	[VTOA_STAT_toa_v4] = "toa_v4",
-	[VTOA_STAT_toa_v6] = "toa_v6",
-	[VTOA_STAT_toa_malformed] = "toa_malformed",
-	[VTOA_STAT_toa_untrusted] = "toa_untrusted",
-	[VTOA_STAT_toa_multiple] = "toa_multiple",
-	[VTOA_STAT_toa_tfo] = "toa_tfo",
-	[VTOA_STAT_toa_kind254_len20] = "toa_kind254_len20",
-	[VTOA_STAT_toa_over_cap] = "toa_over_cap",
-	[VTOA_STAT_toa_alloc_fail] = "toa_alloc_fail",
-	[VTOA_STAT_getsockopt_toa] = "getsockopt_toa",
-	[VTOA_STAT_getsockopt_no_toa] = "getsockopt_no_toa",
-	[VTOA_STAT_entries_live] = "entries_live",
-	[VTOA_STAT_toa_syn] = "toa_syn",
-	[VTOA_STAT_toa_deferred] = "toa_deferred",
-	[VTOA_STAT_toa_req_dropped] = "toa_req_dropped",
-	[VTOA_STAT_toa_syn_cookie] = "toa_syn_cookie",
-	[VTOA_STAT_toa_stale] = "toa_stale",
-	[VTOA_STAT_reqs_live] = "reqs_live",
+#define VTOA_STAT(n, kind, help) \
+	[VTOA_STAT_##n] = #n,
+#define VTOA_GLOBAL_STAT(n, kind, help)
+#include "include/uapi/vtoa_stats.h"
+#undef VTOA_GLOBAL_STAT
+#undef VTOA_STAT
 };
 
 static int vtoa_stats_show(struct seq_file *seq, void *v)

@@ -28,32 +28,13 @@ struct vtoa_entry {
 	u32 netns;			/* inode number of the socket's netns */
 };
 
-/* Counters; the first six are the classic TOA names. */
+/* Counters, from include/uapi/vtoa_stats.h; the first six are the classic TOA names. */
 enum vtoa_stat {
-	VTOA_STAT_syn_recv_sock_toa,
-	VTOA_STAT_syn_recv_sock_no_toa,
-	VTOA_STAT_getname_toa_ok,
-	VTOA_STAT_getname_toa_mismatch,
-	VTOA_STAT_getname_toa_bypass,
-	VTOA_STAT_getname_toa_empty,
-	VTOA_STAT_toa_v4,
-	VTOA_STAT_toa_v6,
-	VTOA_STAT_toa_malformed,
-	VTOA_STAT_toa_untrusted,
-	VTOA_STAT_toa_multiple,
-	VTOA_STAT_toa_tfo,
-	VTOA_STAT_toa_kind254_len20,
-	VTOA_STAT_toa_over_cap,
-	VTOA_STAT_toa_alloc_fail,
-	VTOA_STAT_getsockopt_toa,
-	VTOA_STAT_getsockopt_no_toa,
-	VTOA_STAT_entries_live,
-	VTOA_STAT_toa_syn,
-	VTOA_STAT_toa_deferred,
-	VTOA_STAT_toa_req_dropped,
-	VTOA_STAT_toa_syn_cookie,
-	VTOA_STAT_toa_stale,
-	VTOA_STAT_reqs_live,
+#define VTOA_STAT(n, kind, help) VTOA_STAT_##n,
+#define VTOA_GLOBAL_STAT(n, kind, help)
+#include "include/uapi/vtoa_stats.h"
+#undef VTOA_GLOBAL_STAT
+#undef VTOA_STAT
 	VTOA_STAT_MAX
 };
 

@@ -20,6 +20,24 @@ const struct vtoa_param_info *vtoa_param_at(unsigned int i)
 	return i < vtoa_param_count() ? &table[i] : 0;
 }
 
+static const struct vtoa_stat_info stats[] = {
+#define VTOA_STAT(n, kind, help) { #n, VTOA_STAT_KIND_##kind, help, 0 },
+#define VTOA_GLOBAL_STAT(n, kind, help) { #n, VTOA_STAT_KIND_##kind, help, 1 },
+#include "vtoa_stats.h"
+#undef VTOA_GLOBAL_STAT
+#undef VTOA_STAT
+};
+
+unsigned int vtoa_stat_count(void)
+{
+	return sizeof(stats) / sizeof(stats[0]);
+}
+
+const struct vtoa_stat_info *vtoa_stat_at(unsigned int i)
+{
+	return i < vtoa_stat_count() ? &stats[i] : 0;
+}
+
 const char *vtoa_shared_version(void)
 {
 	return VTOA_VERSION;

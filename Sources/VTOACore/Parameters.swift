@@ -137,6 +137,22 @@ public struct ParameterSpec: Equatable, Sendable {
     }
 }
 
+/// One counter of /proc/net/vtoa_stats, from kmod/include/uapi/vtoa_stats.h:
+/// the list the module's enum and names are expanded from too.
+public struct StatSpec: Equatable, Sendable {
+    public let name: String
+    public let gauge: Bool
+    public let help: String
+    /// Shared by all network namespaces (probe_missed).
+    public let global: Bool
+
+    public static let all: [StatSpec] = (0..<vtoa_stat_count()).compactMap { i in
+        guard let s = vtoa_stat_at(i)?.pointee else { return nil }
+        return StatSpec(name: String(cString: s.name), gauge: s.kind == VTOA_STAT_KIND_GAUGE,
+                        help: String(cString: s.help), global: s.global != 0)
+    }
+}
+
 public struct ParameterError: Error, Equatable, Sendable {
     public var message: String
     public init(_ message: String) { self.message = message }

@@ -40,39 +40,14 @@ public struct VTOAStats: Equatable, Sendable {
     /// Gauges (the kernel adds and subtracts: table.c's `live` counts);
     /// every other value only goes up. A name the tool does not know yet is
     /// a gauge when it ends in `_live`, as the module names its gauges.
-    public static let gauges: Set<String> = ["entries_live", "reqs_live"]
+    public static let gauges: Set<String> = Set(StatSpec.all.filter { $0.gauge }.map(\.name))
 
     public static func isGauge(_ name: String) -> Bool {
         gauges.contains(name) || (help[name] == nil && name.hasSuffix("_live"))
     }
 
-    public static let help: [String: String] = [
-        "syn_recv_sock_toa": "Handshakes completed with a TOA option.",
-        "syn_recv_sock_no_toa": "Handshakes completed without a TOA option.",
-        "toa_v4": "IPv4 TOA options accepted.",
-        "toa_v6": "IPv6 TOA options accepted.",
-        "toa_malformed": "TOA options ignored because the option list or the TOA was malformed.",
-        "toa_untrusted": "TOA options ignored because the packet did not come from trusted_sources.",
-        "toa_multiple": "Segments carrying more than one TOA option (the first valid one wins).",
-        "toa_tfo": "Kind-254 options ignored as TCP Fast Open cookies.",
-        "toa_kind254_len20": "Kind-254 length-20 options ignored because ipv6_kind254 is off.",
-        "toa_over_cap": "TOA options ignored because max_entries sockets already carry one.",
-        "toa_alloc_fail": "TOA options dropped because memory could not be allocated.",
-        "getname_toa_ok": "getpeername()/accept() calls answered with the TOA address.",
-        "getname_toa_mismatch": "getpeername()/accept() calls whose TOA could not be expressed for the caller (the real peer was returned).",
-        "getname_toa_bypass": "getpeername() calls answered with the real peer (kernel callers or getpeername=0).",
-        "getname_toa_empty": "getpeername() calls on sockets without a TOA.",
-        "getsockopt_toa": "getsockopt(1348/1349) calls answered with a TOA address.",
-        "getsockopt_no_toa": "getsockopt(1348/1349) calls on sockets without a TOA.",
-        "entries_live": "Sockets currently carrying a TOA address.",
-        "probe_missed": "Kernel probe hits the module missed.",
-        "toa_syn": "TOA options read from a SYN and kept until the connection was created.",
-        "toa_deferred": "TOA options read from a bare ACK held back by TCP_DEFER_ACCEPT and kept until the connection was created.",
-        "toa_req_dropped": "Kept TOA options whose handshake was abandoned or reset before a connection existed.",
-        "toa_syn_cookie": "TOA options on a SYN answered with a SYN cookie: the kernel keeps no state, so they are lost.",
-        "toa_stale": "Entries dropped because their socket was gone (a missed destruction); never answered.",
-        "reqs_live": "Handshakes in progress holding a TOA address.",
-    ]
+    /// The help line of each counter, from kmod/include/uapi/vtoa_stats.h.
+    public static let help: [String: String] = Dictionary(uniqueKeysWithValues: StatSpec.all.map { ($0.name, $0.help) })
 
     public var json: JSON {
         .object(counters.map { ($0.name, $0.value < 0 ? .int(Int64($0.value)) : .uint(UInt64($0.value))) })

@@ -149,23 +149,28 @@ import Testing
         }
     }
 
-    /// The kernel's names (kmod/stats.c: vtoa_stat_names and the
-    /// probe_missed line) are the list: each has a help text here, and the
-    /// tool knows no name the kernel does not print.
-    @Test func helpMatchesTheKernelsNames() throws {
+    /// The counter list is kmod/include/uapi/vtoa_stats.h: the module's
+    /// enum and names are expanded from it, the tool reads it through
+    /// CShared; stats.c prints every global entry itself.
+    @Test func countersComeFromTheModulesList() throws {
         let repo = String(#filePath.split(separator: "/", omittingEmptySubsequences: false).dropLast(3).joined(separator: "/"))
-        let c = try #require(HostFacts().readFile(repo + "/kmod/stats.c"))
-        var names: Set<String> = []
-        for line in c.split(separator: "\n") where line.contains("[VTOA_STAT_") && line.contains("] = \"") {
-            names.insert(String(line.split(separator: "\"")[1]))
-        }
-        for line in c.split(separator: "\n") where line.contains("seq_printf(seq, \"") && !line.contains("%s") {
-            names.insert(String(line.split(separator: "\"")[1].split(separator: " ")[0]))
+        let list = try #require(HostFacts().readFile(repo + "/kmod/include/uapi/vtoa_stats.h"))
+        var names: [String] = [], gauges: Set<String> = [], globals: [String] = []
+        for line in list.split(separator: "\n") where line.hasPrefix("VTOA_STAT(") || line.hasPrefix("VTOA_GLOBAL_STAT(") {
+            let args = line.split(separator: "(", maxSplits: 1)[1].split(separator: ",").map { $0.trimmingSpaces() }
+            names.append(args[0])
+            if args[1] == "GAUGE" { gauges.insert(args[0]) }
+            if line.hasPrefix("VTOA_GLOBAL_STAT(") { globals.append(args[0]) }
         }
         #expect(names.count == 25)
-        #expect(names == Set(VTOAStats.help.keys))
-        #expect(VTOAStats.gauges.isSubset(of: names))
-        #expect(names.filter { VTOAStats.isGauge($0) } == VTOAStats.gauges)
+        #expect(StatSpec.all.map(\.name) == names)
+        #expect(Set(VTOAStats.help.keys) == Set(names))
+        #expect(VTOAStats.gauges == gauges && gauges == ["entries_live", "reqs_live"])
+        #expect(names.filter { VTOAStats.isGauge($0) }.count == gauges.count)
+        let c = try #require(HostFacts().readFile(repo + "/kmod/stats.c"))
+        #expect(c.contains("#include \"include/uapi/vtoa_stats.h\""))
+        for g in globals { #expect(c.contains("seq_printf(seq, \"\(g) "), "stats.c prints \(g)") }
+        #expect(StatSpec.all.allSatisfy { !$0.help.isEmpty })
     }
 
     @Test func jsonAndText() {

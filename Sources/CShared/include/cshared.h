@@ -26,6 +26,22 @@ struct vtoa_param_info {
 /* The parameters in vtoa_params.h order. */
 unsigned int vtoa_param_count(void);
 const struct vtoa_param_info *vtoa_param_at(unsigned int i);
+enum vtoa_stat_kind {
+	VTOA_STAT_KIND_COUNTER = 0,
+	VTOA_STAT_KIND_GAUGE = 1,
+};
+
+struct vtoa_stat_info {
+	const char *name;
+	enum vtoa_stat_kind kind;
+	const char *help;
+	int global;	/* shared by all namespaces (probe_missed) */
+};
+
+/* The counters in /proc/net/vtoa_stats order (vtoa_stats.h). */
+unsigned int vtoa_stat_count(void);
+const struct vtoa_stat_info *vtoa_stat_at(unsigned int i);
+
 /* VTOA_VERSION */
 const char *vtoa_shared_version(void);
 
