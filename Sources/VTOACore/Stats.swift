@@ -60,6 +60,49 @@ public struct VTOAStats: Equatable, Sendable {
     }
 }
 
+/// `vtoa stats --watch`: two samples of the counters and the seconds
+/// between them; counters get a rate per second, gauges their value.
+public struct StatsRates: Equatable, Sendable {
+    public var previous: VTOAStats?
+    public var current: VTOAStats
+    public var seconds: Double
+
+    public init(previous: VTOAStats?, current: VTOAStats, seconds: Double) {
+        self.previous = previous
+        self.current = current
+        self.seconds = seconds
+    }
+
+    /// Per second since the previous sample; nil for a gauge, for the
+    /// first sample, and for a counter that went down (the module was
+    /// reloaded in between).
+    public func rate(_ name: String) -> Double? {
+        guard let prev = previous?[name], let now = current[name], seconds > 0,
+              !VTOAStats.isGauge(name), now >= prev else { return nil }
+        return Double(Int64(clamping: now - prev)) / seconds
+    }
+
+    public var text: String {
+        let w = max(current.counters.map(\.name.count).max() ?? 0, 4)
+        let values = current.counters.map { String($0.value) }
+        let vw = max(values.map(\.count).max() ?? 0, 5)
+        var lines = ["name".padded(to: w) + "  " + String(repeating: " ", count: vw - 5) + "value" + "      /s"]
+        for (c, v) in zip(current.counters, values) {
+            let r: String
+            if VTOAStats.isGauge(c.name) {
+                r = "   gauge"
+            } else if let x = rate(c.name) {
+                let t = x >= 100 || x == x.rounded() ? String(Int64(x.rounded())) : String(Double(Int64(x * 10)) / 10)
+                r = String(repeating: " ", count: max(0, 8 - t.count)) + t
+            } else {
+                r = "       -"
+            }
+            lines.append(c.name.padded(to: w) + "  " + String(repeating: " ", count: vw - v.count) + v + r)
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+}
+
 /// `vtoa stats --prometheus`: the text exposition format (version 0.0.4)
 /// that Prometheus scrapes and node_exporter's textfile collector reads.
 public struct PrometheusStats: Equatable, Sendable {

@@ -213,3 +213,19 @@ import Testing
         #expect(JSON.array([.null, .bool(true), .int(-1)]).render() == "[\n  null,\n  true,\n  -1\n]")
     }
 }
+
+@Suite struct StatsWatchRates {
+    @Test func ratesForCountersNotGauges() {
+        let a = VTOAStats.parse("toa_v4 10\nentries_live 3\ntoa_v6 7\n")
+        let b = VTOAStats.parse("toa_v4 30\nentries_live 1\ntoa_v6 5\n")
+        let r = StatsRates(previous: a, current: b, seconds: 2)
+        #expect(r.rate("toa_v4") == 10)
+        #expect(r.rate("entries_live") == nil)
+        #expect(r.rate("toa_v6") == nil, "a counter that went down (module reloaded) has no rate")
+        #expect(r.text == "name          value      /s\ntoa_v4           30      10\nentries_live      1   gauge\ntoa_v6            5       -\n")
+        let first = StatsRates(previous: nil, current: b, seconds: 0)
+        #expect(first.rate("toa_v4") == nil)
+        #expect(first.text.contains("toa_v4           30       -"))
+        #expect(StatsRates(previous: a, current: VTOAStats.parse("toa_v4 11\n"), seconds: 4).rate("toa_v4") == 0.25)
+    }
+}

@@ -682,3 +682,21 @@ struct BuiltBinaryOutputErrors {
         #expect(r.stderr.contains("--config"))
     }
 }
+
+@Suite struct BuiltBinaryStatsWatch {
+    @Test func watchPrintsSamplesWithRates() throws {
+        let root = try TempRoot(["/proc/sys/kernel/osrelease": "6.1.0-28-amd64\n",
+                                 "/proc/net/vtoa_stats": "toa_v4 10\nentries_live 3\n"])
+        let r = try runVTOA(["stats", "--watch", "--interval", "0.1", "--count", "3"], root: root.path)
+        #expect(r.status == 0, "\(r)")
+        #expect(r.stdout.components(separatedBy: "name ").count - 1 == 3, "three samples: \(r.stdout)")
+        #expect(r.stdout.contains("entries_live      3   gauge"))
+        #expect(r.stdout.contains("toa_v4           10       0"), "an unchanged counter's rate is 0: \(r.stdout)")
+        for bad in [["--watch", "--json"], ["--watch", "--interval", "0"], ["--count", "2"], ["--watch", "--count", "0"]] {
+            let b = try runVTOA(["stats"] + bad, root: root.path)
+            #expect(b.status == 64, "\(bad): \(b)")
+        }
+        let j = try runVTOA(["stats", "--json"], root: root.path)
+        #expect(j.stdout.hasPrefix("{\n  \"schema_version\": 1,"), "\(j)")
+    }
+}
