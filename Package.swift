@@ -28,15 +28,21 @@ let package = Package(
         // The version and the parameter table, from the module's own headers.
         .target(name: "CShared", cSettings: [.headerSearchPath("../../kmod/include/uapi")]),
         .target(name: "VTOA"),
-        .target(name: "VTOACore", dependencies: ["CKmod", "CSystemd", "CSelftest", "CBPF", "CShared"]),
+        // The logic, behind protocols; no system library (libkmod, libsystemd):
+        // CSelftest and CBPF are this package's own shims over libc and the
+        // kernel's uapi headers.
+        .target(name: "VTOACore", dependencies: ["CSelftest", "CBPF", "CShared"]),
+        // The real ModuleControl (libkmod) and ServiceControl (sd-bus), and Machine.real.
+        .target(name: "VTOALinux", dependencies: ["VTOACore", "CKmod", "CSystemd"]),
         .executableTarget(
             name: "VTOATool",
             dependencies: [
-                "VTOACore",
+                "VTOACore", "VTOALinux",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .testTarget(name: "VTOACoreTests", dependencies: ["VTOACore"]),
+        .testTarget(name: "VTOALinuxTests", dependencies: ["VTOALinux", "VTOACore"]),
         .testTarget(name: "VTOATests", dependencies: ["VTOA"]),
         .testTarget(name: "VTOAToolTests", dependencies: ["VTOATool", "VTOACore"]),
     ],

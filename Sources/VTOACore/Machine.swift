@@ -28,21 +28,6 @@ public final class Machine {
         self.unit = unit
     }
 
-    /// The machine itself (or the tree under `root` for the files vtoa reads).
-    public static func real(root: String = "/", configPath: String = VTOAConfig.defaultPath) -> Machine {
-        let facts = HostFacts(root: root)
-        let modules: Result<ModuleControl, VTOAError>
-        do throws(VTOAError) { modules = .success(try KmodModuleControl()) } catch { modules = .failure(error) }
-        return Machine(facts: facts, modules: modules, services: SystemdServiceControl(facts: facts),
-                    dkms: ProcessDKMS(), modulesForKernel: { release in
-                        do throws(VTOAError) {
-                            return .success(try KmodModuleControl(directory: "/lib/modules/" + release))
-                        } catch {
-                            return .failure(error)
-                        }
-                    }, configPath: configPath)
-    }
-
     public func moduleControl() throws(VTOAError) -> ModuleControl {
         switch modules {
         case .success(let m): return m

@@ -5,6 +5,7 @@ import Glibc
 import Musl
 #endif
 import VTOACore
+import VTOALinux
 
 @main
 struct Main {

@@ -4,6 +4,7 @@ import Glibc
 import Musl
 #endif
 import CKmod
+import VTOACore
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else

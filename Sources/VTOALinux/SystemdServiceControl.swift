@@ -4,6 +4,7 @@ import Glibc
 import Musl
 #endif
 import CSystemd
+import VTOACore
 
 /// Owns an sd_bus connection (`sd_bus_flush_close_unref` in deinit).
 public final class SystemBus {
