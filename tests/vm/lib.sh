@@ -94,7 +94,6 @@ vtoa_loaded() {
 vtoa_load() {
     if [ "$VTOA_BACKEND" = ebpf ]; then
         command -v vtoa-bpf >/dev/null || fail "vtoa-bpf not in payload bin/"
-        _args=
         for _kv in "$@"; do
             _k=${_kv%%=*} _v=${_kv#*=}
             case $_k in
