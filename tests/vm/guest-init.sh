@@ -6,7 +6,7 @@
 #   VTOA-TEST-BEGIN <name>
 #   <output of the test, stdout+stderr; then "kernel: <line>" for kernel messages
 #    of level warn or worse logged while it ran>
-#   VTOA-TEST-END <name> PASS|FAIL
+#   VTOA-TEST-END <name> PASS|FAIL|SKIP     (SKIP: the test exited 77, lib.sh's backend_skip)
 #   ...
 #   VTOA-DONE
 #
@@ -18,11 +18,12 @@ VTOA=/vtoa
 VTOA_LIB=/vtoa/lib.sh
 VTOA_KMOD_NAME=vtoa
 VTOA_TEST_TIMEOUT=300
+VTOA_BACKEND=kmod
 HOME=/root
 LC_ALL=C
 [ -f /vtoa/env ] && . /vtoa/env          # written by tests/vm/run
 VTOA_KO=${VTOA_KO:-/vtoa/$VTOA_KMOD_NAME.ko}
-export PATH VTOA VTOA_LIB VTOA_KMOD_NAME VTOA_KO HOME LC_ALL
+export PATH VTOA VTOA_LIB VTOA_KMOD_NAME VTOA_KO VTOA_BACKEND HOME LC_ALL
 
 poweroff_now() {
     sync
@@ -49,7 +50,7 @@ for w in $(cat /proc/cmdline); do
 done
 set +f
 
-echo "guest-init: kernel $(uname -r), $(nproc) cpus, only='${ONLY:-*}'" >/dev/console
+echo "guest-init: kernel $(uname -r), $(nproc) cpus, backend $VTOA_BACKEND, only='${ONLY:-*}'" >/dev/console
 modprobe tun || echo "guest-init: modprobe tun failed" >/dev/console
 
 # run_test NAME CWD CMD...: one test between markers, exit 0 = PASS
@@ -77,7 +78,11 @@ run_test() {
         rmmod "$VTOA_KMOD_NAME" 2>/dev/null || sleep 1
         rmmod "$VTOA_KMOD_NAME" 2>/dev/null
     fi
-    if [ $rc -eq 0 ]; then res=PASS; else res=FAIL; say "guest-init: exit status $rc"; fi
+    # the eBPF backend too (tests/vm/run --backend ebpf)
+    if [ -d /sys/fs/bpf/vtoa ]; then
+        vtoa-bpf detach >/dev/null 2>&1 || say "guest-init: vtoa-bpf detach failed"
+    fi
+    if [ $rc -eq 0 ]; then res=PASS; elif [ $rc -eq 77 ]; then res=SKIP; else res=FAIL; say "guest-init: exit status $rc"; fi
     say "guest-init: ${name} took $(( $(date +%s) - t0 ))s"
     say "VTOA-TEST-END $name $res"
     echo "guest-init: $res $name" >/dev/console

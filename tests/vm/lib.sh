@@ -32,6 +32,18 @@
 #   writer_client CMD [ARG...]   run CMD in the client's cgroup and namespace
 #   writer_start MODE ADDR [KIND]  attach toa-writer to $WRITER_CG (port 4321)
 #   writer_stop                  detach it; then wstat NAME prints its counter NAME
+#
+# Backends: VTOA_BACKEND=kmod (default: the module) or ebpf (tests/vm/run
+# --backend ebpf: bpf/'s programs through the loader vtoa-bpf). vtoa_load,
+# vtoa_unload, vtoa_loaded, stat, param and param_try act on the one chosen:
+# vtoa_load's PARAM=VAL become vtoa-bpf attach options, param is vtoa-bpf
+# get/set, stat reads vtoa-bpf stats. For what a backend cannot do (yet):
+#   backend_lacks CASE REASON    true (and prints "SKIP-CASE CASE: REASON",
+#                                which run shows under the PASS) when the
+#                                backend lacks CASE; false on the module
+#   backend_skip REASON          skip the whole test on the eBPF backend
+#                                (prints "SKIP: REASON", exit 77)
+#   param_try NAME VALUE         write a parameter, return the status (no fail)
 #   writer_loss PERCENT          netem packet loss on the client's link
 #   writer_retrans               the client namespace's TCP RetransSegs
 
@@ -39,6 +51,7 @@ VTOA=${VTOA:-/vtoa}
 VTOA_KMOD_NAME=${VTOA_KMOD_NAME:-vtoa}
 VTOA_KO=${VTOA_KO:-$VTOA/$VTOA_KMOD_NAME.ko}
 VTOA_STATS=${VTOA_STATS:-/proc/net/vtoa_stats}
+VTOA_BACKEND=${VTOA_BACKEND:-kmod}
 SERVER_PID=
 SERVER_READY=
 SERVER_OUT=
@@ -58,16 +71,51 @@ assert_match() {
     printf '%s\n' "$1" | grep -Eq -- "$2" || fail "${3:-value}: '$1' does not match /$2/"
 }
 
+backend_lacks() {
+    [ "$VTOA_BACKEND" = ebpf ] || return 1
+    printf 'SKIP-CASE %s: %s (%s backend)\n' "$1" "$2" "$VTOA_BACKEND"
+    return 0
+}
+
+backend_skip() {
+    [ "$VTOA_BACKEND" = ebpf ] || return 0
+    printf 'SKIP: %s (%s backend)\n' "$1" "$VTOA_BACKEND"
+    exit 77
+}
+
 vtoa_loaded() {
+    if [ "$VTOA_BACKEND" = ebpf ]; then
+        [ -d /sys/fs/bpf/vtoa ]
+        return
+    fi
     grep -q "^$VTOA_KMOD_NAME " /proc/modules
 }
 
 vtoa_load() {
+    if [ "$VTOA_BACKEND" = ebpf ]; then
+        command -v vtoa-bpf >/dev/null || fail "vtoa-bpf not in payload bin/"
+        for _kv in "$@"; do
+            _k=${_kv%%=*} _v=${_kv#*=}
+            case $_k in
+                trusted_sources) set -- "$@" --trusted "$_v" ;;
+                getpeername|getsockopt) set -- "$@" "--$_k" "$_v" ;;
+                ipv6_kind254) set -- "$@" --ipv6-kind254 "$_v" ;;
+                *) fail "ebpf backend: no parameter '$_k' (vtoa_load $_kv)" ;;
+            esac
+            shift
+        done
+        vtoa-bpf attach "$@" || fail "vtoa-bpf attach $* failed"
+        return 0
+    fi
     [ -f "$VTOA_KO" ] || fail "module file $VTOA_KO missing"
     insmod "$VTOA_KO" "$@" || fail "insmod $VTOA_KO $* failed"
 }
 
 vtoa_unload() {
+    if [ "$VTOA_BACKEND" = ebpf ]; then
+        ! vtoa_loaded || vtoa-bpf detach || fail "vtoa-bpf detach failed"
+        return 0
+    fi
     _i=0
     while vtoa_loaded; do
         if _err=$(rmmod "$VTOA_KMOD_NAME" 2>&1); then
@@ -84,6 +132,12 @@ vtoa_unload() {
 }
 
 stat() {
+    if [ "$VTOA_BACKEND" = ebpf ]; then
+        [ -z "$2" ] || fail "ebpf backend: counters are not per network namespace (stat $1 $2)"
+        vtoa-bpf stats | awk -v n="$1" '$1 == n { print $2; found = 1; exit } END { exit !found }' \
+            || fail "no counter '$1' in vtoa-bpf stats"
+        return 0
+    fi
     [ -r "$VTOA_STATS" ] || fail "$VTOA_STATS not readable (module loaded?)"
     ${2:+ip netns exec "$2"} awk -v n="$1" '$1 == n { print $2; found = 1; exit } END { exit !found }' "$VTOA_STATS" \
         || fail "no counter '$1' in $VTOA_STATS${2:+ of network namespace $2}"
@@ -95,6 +149,14 @@ tcpext() {
 }
 
 param() {
+    if [ "$VTOA_BACKEND" = ebpf ]; then
+        if [ $# -ge 2 ]; then
+            vtoa-bpf set "$1" "$2" || fail "vtoa-bpf set $1 '$2' failed"
+        else
+            vtoa-bpf get "$1" || fail "vtoa-bpf get $1 failed"
+        fi
+        return 0
+    fi
     _p=/sys/module/$VTOA_KMOD_NAME/parameters/$1
     [ -e "$_p" ] || fail "no module parameter $1 ($_p)"
     if [ $# -ge 2 ]; then
@@ -102,6 +164,14 @@ param() {
     else
         cat "$_p" || fail "reading parameter $1 failed"
     fi
+}
+
+param_try() {
+    if [ "$VTOA_BACKEND" = ebpf ]; then
+        vtoa-bpf set "$1" "$2"
+        return
+    fi
+    printf '%s\n' "$2" >"/sys/module/$VTOA_KMOD_NAME/parameters/$1"
 }
 
 peer_setup() {

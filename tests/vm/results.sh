@@ -1,7 +1,11 @@
 # Host side of the VM bench's results protocol (sourced by tests/vm/run and
 # tests/vm/pkg-test; bash). A guest writes to its ttyS1 (results.log):
 #
-#   VTOA-TEST-BEGIN <name>  ...output...  VTOA-TEST-END <name> PASS|FAIL  ...  VTOA-DONE
+#   VTOA-TEST-BEGIN <name>  ...output...  VTOA-TEST-END <name> PASS|FAIL|SKIP  ...  VTOA-DONE
+#
+# SKIP: the test cannot run on this backend (its "SKIP: reason" line is
+# printed); a passing test's "SKIP-CASE name: reason" lines (a case the
+# backend cannot do yet, lib.sh's backend_lacks) are printed under its PASS.
 #
 # Usage, per boot:
 #   VM_LOG=<dir with console.log, results.log, qemu.log>  SHOW=0|1
@@ -12,9 +16,9 @@
 #   vm_report_unfinished NAME...      FAIL every expected test that never ended
 #   vm_report_guest LABEL             FAIL LABEL if there was no VTOA-DONE (with the
 #                                     console's tail) or the kernel log has problems
-# Totals accumulate over boots in PASSED, FAILED and FAILS (names).
+# Totals accumulate over boots in PASSED, FAILED, VM_SKIPPED and FAILS (names).
 
-PASSED=0 FAILED=0
+PASSED=0 FAILED=0 VM_SKIPPED=0
 FAILS=()
 declare -A REPORTED=()
 SHOW=${SHOW:-0}
@@ -42,7 +46,11 @@ report_new() {
         if [[ "$res" == PASS ]]; then
             [[ $SHOW == 1 ]] && test_output "$name"
             echo "PASS $name"
+            [[ $SHOW == 1 ]] || test_output "$name" | grep -a '^    SKIP-CASE ' || true
             PASSED=$((PASSED + 1))
+        elif [[ "$res" == SKIP ]]; then
+            echo "SKIP $name: $(test_output "$name" | sed -n 's/^    SKIP: //p' | head -n1)"
+            VM_SKIPPED=$((VM_SKIPPED + 1))
         else
             echo "FAIL $name"
             test_output "$name"

@@ -34,12 +34,17 @@ out=$(toa-peer conn --src 192.0.2.2 --dst 192.0.2.1:8004 --sport 41004 \
 assert_match "$out" "peer=4/198\.51\.100\.7:4321 " "TOA after NOPs and another option"
 
 # a TOA on the SYN only is read too (88-defer-syn has every placement)
+if backend_lacks syn-toa-old-listener "the SYN is read from the listener's saved SYN, and only listeners made after attach save it: the server is restarted"; then
+	server_start --v4 8004
+fi
 out=$(toa-peer conn --src 192.0.2.2 --dst 192.0.2.1:8004 --sport 41005 \
 	--syn-opt "020405b4 $TOA") || fail "SYN-TOA connection failed"
 assert_match "$out" "peer=4/198\.51\.100\.7:4321 .*toa=4/198\.51\.100\.7:4321$" "TOA on SYN only"
 
 # counters are per network namespace: a fresh namespace has seen nothing
+if ! backend_lacks netns-counters "the counters are global, not per network namespace"; then
 other=$(unshare -n awk '$1 == "syn_recv_sock_toa" { print $2 }' /proc/net/vtoa_stats) ||
 	fail "cannot read vtoa_stats in a new network namespace"
 assert_eq "$other" 0 "syn_recv_sock_toa in a new network namespace"
+fi
 [ "$(stat syn_recv_sock_toa)" -ge 3 ] || fail "init namespace lost its counters"
