@@ -117,7 +117,7 @@ wait_entries() { # wait until entries_live is 0 and RCU has freed them
 	i=0
 	while [ "$(stat entries_live)" != 0 ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
 	assert_eq "$(stat entries_live)" 0 "entries_live after close"
-	sleep 1.5	# call_rcu frees, rhashtable shrink worker
+	sleep 1.5	# the frees after a grace period, rhashtable shrink worker
 }
 mem_round() { # TOA ROUND
 	s0=$(sunreclaim) o0=$(slabnum objects) p0=$(slabnum slabs)

@@ -292,22 +292,37 @@ static const struct kernel_param_ops *const vtoa_type_ops[] = {
 #undef VTOA_PARAM
 };
 
+/* the test build's own switches (hooks.c), which are not in the table */
+static bool vtoa_fault_param(const struct kernel_param *kp)
+{
+#ifdef VTOA_FAULT_INJECT
+	return !strncmp(kp->name, "fault_", 6);
+#else
+	return false;
+#endif
+}
+
 /* each table line registered once, with the ops of its type */
 int vtoa_params_init(void)
 {
 	const struct kernel_param *kp = THIS_MODULE->kp;
-	unsigned int i, n = THIS_MODULE->num_kp;
+	unsigned int i, n = THIS_MODULE->num_kp, faults = 0;
 
 	for (i = 0; i < n; i++) {
-		const struct vtoa_param_spec *spec = vtoa_spec(&kp[i]);
+		const struct vtoa_param_spec *spec;
 
+		if (vtoa_fault_param(&kp[i])) {
+			faults++;
+			continue;
+		}
+		spec = vtoa_spec(&kp[i]);
 		if (!spec || strcmp(spec->name, kp[i].name) ||
 		    kp[i].ops != vtoa_type_ops[spec - vtoa_param_specs])
 			break;
 	}
-	if (i < n || n != VTOA_P_MAX) {
+	if (i < n || n - faults != VTOA_P_MAX) {
 		pr_err("vtoa: %u parameters registered, %u in vtoa_params.h, first mismatch at %u: build error\n",
-		       n, VTOA_P_MAX, i);
+		       n - faults, VTOA_P_MAX, i);
 		return -EINVAL;
 	}
 	return 0;

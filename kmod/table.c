@@ -14,9 +14,18 @@
  * the socket it is asked about. An entry that does not match belonged to
  * a socket whose destruction was not seen: it is dropped and counted in
  * toa_stale, never answered.
+ *
+ * Entries carry no rcu_head: a removed entry is put on vtoa_free_list,
+ * whose link overwrites its key, and a work item frees what it takes off
+ * that list after a grace period. A reader that found the entry before
+ * its removal reads it unchanged, but for the key, which then holds a
+ * pointer to another entry waiting there (or NULL) and so matches no
+ * socket's address; the id and netns checks stand anyway.
  */
+#include <linux/llist.h>
 #include <linux/rhashtable.h>
 #include <linux/slab.h>
+#include <linux/workqueue.h>
 #include <linux/sock_diag.h>
 #include <net/inet_sock.h>
 #include <net/tcp.h>
@@ -59,9 +68,38 @@ void vtoa_count_netns(u32 inum, enum vtoa_stat s, int d)
 	rcu_read_unlock();
 }
 
-static void vtoa_entry_free_rcu(struct rcu_head *head)
+static LLIST_HEAD(vtoa_free_list);
+
+static void vtoa_free_batch(struct llist_node *batch)
 {
-	kmem_cache_free(vtoa_cache, container_of(head, struct vtoa_entry, rcu));
+	struct vtoa_entry *e, *t;
+
+	llist_for_each_entry_safe(e, t, batch, free)
+		kmem_cache_free(vtoa_cache, e);
+}
+
+/*
+ * Every entry on the list was removed from its table before it was added;
+ * once the list is taken, one grace period covers every reader that can
+ * still hold one of them.
+ */
+static void vtoa_free_work_fn(struct work_struct *work)
+{
+	struct llist_node *batch = llist_del_all(&vtoa_free_list);
+
+	if (!batch)
+		return;
+	synchronize_rcu();
+	vtoa_free_batch(batch);
+}
+
+static DECLARE_WORK(vtoa_free_work, vtoa_free_work_fn);
+
+/* e is out of its table: free it after a grace period (any context) */
+static void vtoa_entry_free_later(struct vtoa_entry *e)
+{
+	if (llist_add(&e->free, &vtoa_free_list))
+		queue_work(system_unbound_wq, &vtoa_free_work);
 }
 
 /* A socket's identity: its cookie, given to it when its TOA is recorded. */
@@ -126,7 +164,7 @@ static bool vtoa_entry_drop(struct rhashtable *ht,
 	if (rhashtable_remove_fast(ht, &e->node, params))
 		return false;
 	vtoa_count_entry(e, net, live, -1);
-	call_rcu(&e->rcu, vtoa_entry_free_rcu);
+	vtoa_entry_free_later(e);
 	return true;
 }
 
@@ -153,7 +191,7 @@ static int vtoa_insert(struct rhashtable *ht,
 		} else {
 			vtoa_count_entry(old, net, live, -1);
 			vtoa_count(net, VTOA_STAT_toa_stale, 1);
-			call_rcu(&old->rcu, vtoa_entry_free_rcu);
+			vtoa_entry_free_later(old);
 		}
 	}
 	rcu_read_unlock();
@@ -347,12 +385,20 @@ static void vtoa_entry_free(void *ptr, void *arg)
  * Module exit, after every hook is gone and every RCU reader has left:
  * the remaining entries belong to live sockets, which never point to
  * them, so they are simply freed. The sockets go on with their real
- * peer address.
+ * peer address. Nothing adds to vtoa_free_list any more: what is still
+ * on it is freed once the work item is done.
  */
 void vtoa_table_exit(void)
 {
+	struct llist_node *batch;
+
 	rhashtable_free_and_destroy(&vtoa_reqs, vtoa_entry_free, NULL);
 	rhashtable_free_and_destroy(&vtoa_socks, vtoa_entry_free, NULL);
-	rcu_barrier();
+	flush_work(&vtoa_free_work);
+	batch = llist_del_all(&vtoa_free_list);
+	if (batch) {
+		synchronize_rcu();
+		vtoa_free_batch(batch);
+	}
 	kmem_cache_destroy(vtoa_cache);
 }

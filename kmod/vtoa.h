@@ -3,6 +3,7 @@
 #define _VTOA_H
 
 #include <linux/types.h>
+#include <linux/llist.h>
 #include <linux/rhashtable-types.h>
 #include <linux/percpu.h>
 #include <net/sock.h>
@@ -15,18 +16,27 @@
 /*
  * One entry per socket that received a believed TOA, or per request
  * socket (handshake in progress) that saw one on its SYN or on a bare ACK
- * held back by TCP_DEFER_ACCEPT: 64 bytes. The key is never dereferenced;
+ * held back by TCP_DEFER_ACCEPT: 48 bytes. The key is never dereferenced;
  * every lookup also checks id and netns against the socket it is asked
  * about, so an entry whose socket died unseen is never answered.
+ *
+ * No rcu_head: a removed entry waits for its grace period on a list whose
+ * link takes the place of the key (table.c), so nothing but the key ever
+ * changes under a reader, and the key then holds no socket's address.
  */
 struct vtoa_entry {
 	struct rhash_head node;
-	const void *key;		/* struct sock * or struct request_sock * */
+	union {
+		const void *key;	/* struct sock * or struct request_sock * */
+		struct llist_node free;	/* removed: waiting to be freed */
+	};
 	u64 id;				/* socket cookie; request: ISN and ports */
-	struct rcu_head rcu;
 	struct vtoa_addr addr;
 	u32 netns;			/* inode number of the socket's netns */
 };
+
+static_assert(sizeof(struct vtoa_entry) == 48,
+	      "vtoa: struct vtoa_entry is meant to be 48 bytes");
 
 /* Counters, from include/uapi/vtoa_stats.h; the first six are the classic TOA names. */
 enum vtoa_stat {
