@@ -101,10 +101,7 @@ enum ManPage {
 
     /// Writes DIRECTORY/vtoa.8 and returns its path.
     static func write(to directory: String) throws -> String {
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        let path = directory.hasSuffix("/") ? directory + "vtoa.8" : directory + "/vtoa.8"
-        try Data(render().utf8).write(to: URL(fileURLWithPath: path))
-        return path
+        try writeManPage(render(), named: "vtoa.8", to: directory)
     }
 }
 
@@ -161,9 +158,14 @@ enum ConfManPage {
 
     /// Writes DIRECTORY/vtoa.conf.5 and returns its path.
     static func write(to directory: String) throws -> String {
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        let path = directory.hasSuffix("/") ? directory + "vtoa.conf.5" : directory + "/vtoa.conf.5"
-        try Data(render().utf8).write(to: URL(fileURLWithPath: path))
-        return path
+        try writeManPage(render(), named: "vtoa.conf.5", to: directory)
     }
+}
+
+/// Writes `text` as DIRECTORY/NAME (the directory made if missing); the path.
+func writeManPage(_ text: String, named name: String, to directory: String) throws -> String {
+    try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+    let path = directory.hasSuffix("/") ? directory + name : directory + "/" + name
+    try Data(text.utf8).write(to: URL(fileURLWithPath: path))
+    return path
 }
