@@ -1,7 +1,7 @@
-# make demo: the README's main command. Builds the packages, installs them
-# into a Debian 12 guest image from the host (`apt install` in a chroot:
-# DKMS builds the module), boots it with systemd and shows what an operator
-# sees: systemctl status vtoa, vtoa doctor, vtoa selftest, then nginx behind
+# make demo: the README's main command. Builds the packages, boots a Debian 12
+# guest with systemd and runs `apt install vtoa` in it (from a local
+# repository on its disk: DKMS builds the module, the service starts), then
+# shows what an operator sees: systemctl status vtoa, vtoa doctor, vtoa selftest, then nginx behind
 # a FULLNAT proxy logging the real clients. Ends with a one-line verdict.
 # `make demo-module` is the module-level demo without packages or systemd.
 .PHONY: demo demo-module

@@ -1,9 +1,9 @@
 # Packages: Debian (debian/) and RPM (rpm/vtoa.spec), from the work tree
 # (tracked and new files, not ignored ones), built in a copy so the work
 # tree stays clean. Results in out/. See debian/README.source, rpm/README.md.
-#   make deb                 out/vtoa_*.deb, out/vtoa-dkms_*.deb
+#   make deb                 out/vtoa_*.deb, out/vtoa-dkms_*.deb (+ the source package, out/vtoa_*.dsc)
 #   make rpm                 out/vtoa-*.rpm, out/vtoa-dkms-*.rpm
-#   make pkg-check           lintian and rpmlint on what is in out/, systemd-analyze verify
+#   make pkg-check           lintian (-EvIL +pedantic, source and .debs) and rpmlint on what is in out/, systemd-analyze verify
 #   make pkg-test            deb, rpm, then pkg-check (what `make check` runs; ~1.5 min)
 #   make deb rpm PKG_RELEASE=2   a newer build of the same version (upgrade tests)
 #   make deb rpm PKG_PORTABLE=0  link against this host's libraries, not the
@@ -45,11 +45,17 @@ deb:
 			$(PKG_VERSION) $(PKG_RELEASE) $(PKG_RELEASE) "$$(dpkg-parsechangelog -S Maintainer)" "$$(date -R)"; \
 		  cat debian/changelog; } > debian/changelog.new && mv debian/changelog.new debian/changelog; \
 	fi
+	@# The source package too, for lintian (pkg-check): the copy without debian/
+	@# is the orig tarball; built before the binaries write into the copy.
+	cd $(PKG_TMP)/deb && rm -f vtoa_$(PKG_VERSION)*.orig.tar.* vtoa_*.dsc vtoa_*.debian.tar.* && \
+		tar --exclude=vtoa-$(PKG_VERSION)/debian -czf vtoa_$(PKG_VERSION).orig.tar.gz vtoa-$(PKG_VERSION) && \
+		dpkg-source -b vtoa-$(PKG_VERSION) >/dev/null
 	S=$(PKG_SYSROOT) && cd $(PKG_TMP)/deb/vtoa-$(PKG_VERSION) && \
 		PATH="$(PKG_PATH)" VTOA_SYSROOT="$$S" dpkg-buildpackage -us -uc -b
-	mkdir -p $(PKG_OUT) && rm -f $(PKG_OUT)/vtoa*.deb
-	cp $(PKG_TMP)/deb/vtoa*_$(PKG_VERSION)-$(PKG_RELEASE)_*.deb $(PKG_OUT)/
-	@ls -l $(PKG_OUT)/*.deb
+	mkdir -p $(PKG_OUT) && rm -f $(PKG_OUT)/vtoa*.deb $(PKG_OUT)/vtoa_*.dsc $(PKG_OUT)/vtoa_*.tar.*
+	cp $(PKG_TMP)/deb/vtoa*_$(PKG_VERSION)-$(PKG_RELEASE)_*.deb $(PKG_TMP)/deb/vtoa_$(PKG_VERSION)-$(PKG_RELEASE).dsc \
+		$(PKG_TMP)/deb/vtoa_$(PKG_VERSION)-$(PKG_RELEASE).debian.tar.* $(PKG_TMP)/deb/vtoa_$(PKG_VERSION).orig.tar.gz $(PKG_OUT)/
+	@ls -l $(PKG_OUT)/*.deb $(PKG_OUT)/vtoa_*.dsc
 
 rpm:
 	$(call pkg_copy_tree,$(PKG_TMP)/rpm/vtoa-$(PKG_VERSION))
@@ -81,7 +87,9 @@ pkg-check:
 	elif ! grep -q 'needs GLIBC_2\.35 (Alibaba Cloud Linux 3 has GLIBC_2.32): hypotf' <<<"$$out"; then \
 		echo "pkg-check: abi-check failed the host-linked binary without naming hypotf: $$out" >&2; exit 1; \
 	else echo "abi-check rejects a host-linked binary: $$(grep -c '^✘' <<<"$$out") finding(s), hypotf named"; fi
-	lintian --fail-on error --display-info --info $(PKG_OUT)/*.deb
+	@# every tag (-EvIL +pedantic: experimental, info, pedantic), the source
+	@# package and the .debs; an error or a warning fails
+	lintian -EvIL +pedantic --fail-on error,warning $(PKG_OUT)/vtoa_*.dsc $(PKG_OUT)/*.deb
 	rpmlint -c $(TOP)/rpm/rpmlint.toml -r $(TOP)/rpm/vtoa.rpmlintrc $(PKG_OUT)/*.rpm
 	@# The unit as installed, with its ExecStart= binary from the .deb: any
 	@# message (an unknown key, a missing binary) is a failure.
@@ -100,4 +108,4 @@ pkg-test:
 	$(MAKE) -C $(TOP) pkg-check
 
 pkg-clean:
-	rm -rf $(PKG_TMP) $(PKG_OUT)/vtoa*.deb $(PKG_OUT)/vtoa*.rpm
+	rm -rf $(PKG_TMP) $(PKG_OUT)/vtoa*.deb $(PKG_OUT)/vtoa*.rpm $(PKG_OUT)/vtoa_*.dsc $(PKG_OUT)/vtoa_*.tar.*

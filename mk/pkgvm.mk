@@ -1,7 +1,8 @@
-# Package tests: the .debs installed into a Debian 12 guest with systemd as PID 1
-# (DKMS builds the module in a chroot on the host), the six tests of issue 5.
+# Package tests: `apt-get install vtoa` inside a booted Debian 12 guest with systemd
+# as PID 1 (from a local repository on its disk; DKMS builds in the guest), the
+# six tests of issue 5 and the missing-headers case of issue 16.
 # See tests/vm/README.md ("Package tests"). Needs root.
-#   make pkg-vm-test                 uses out/*.deb (make deb if there are none); ~4 min
+#   make pkg-vm-test                 uses out/*.deb (make deb if there are none); ~9 min
 #   make pkg-vm-test PKGVM_ARGS="--keep-logs out/pkgvm --keep-disks"
 #   make pkg-vm-image                only build/refresh the systemd guest image
 # In `make check` it runs after pkg-test (pkg.mk, which builds out/*.deb).

@@ -10,6 +10,9 @@ public enum VTOAError: Error, Equatable, Sendable {
     /// Kernel options the module cannot be built or run without.
     case kernelConfigMissing(options: [String], source: String)
     case moduleNotFound(name: String, kernel: String)
+    /// Not found, and the running kernel has no headers: DKMS could not
+    /// build it. `install`: the distribution's command for the headers.
+    case moduleNotBuiltNoHeaders(name: String, release: String, install: String)
     case moduleNotLoaded(name: String)
     case moduleAlreadyLoaded(name: String)
     case moduleOperationFailed(operation: String, name: String, reason: String)
@@ -39,7 +42,7 @@ public enum VTOAError: Error, Equatable, Sendable {
         case .badConfig, .configUnreadable: return 12
         case .noModuleSupport: return 13
         case .kernelConfigMissing: return 19
-        case .moduleNotFound: return 14
+        case .moduleNotFound, .moduleNotBuiltNoHeaders: return 14
         case .moduleNotLoaded: return 15
         case .moduleAlreadyLoaded: return 16
         case .moduleOperationFailed, .parameterWriteFailed: return 17
@@ -91,6 +94,8 @@ public enum VTOAError: Error, Equatable, Sendable {
             return "\(options.joined(separator: ", ")) not set in \(source): the vtoa module cannot be built for this kernel; boot a kernel built with them (every Debian, Ubuntu, RHEL and Alibaba Cloud Linux kernel is)"
         case .moduleNotFound(let name, let kernel):
             return "module \(name) is not built for kernel \(kernel); run 'vtoa install' (DKMS) first"
+        case .moduleNotBuiltNoHeaders(let name, let release, let install):
+            return "module \(name) is not built for kernel \(release): its headers are not installed (/lib/modules/\(release)/build is missing); run: \(install) && systemctl restart vtoa"
         case .moduleNotLoaded(let name):
             return "module \(name) is not loaded; run 'vtoa start' or 'vtoa load'"
         case .moduleAlreadyLoaded(let name):

@@ -135,6 +135,15 @@ extension Machine {
             try mc.insert(moduleName, options: params.options)
         } catch .moduleAlreadyLoaded {
             return (.alreadyLoaded(changes: try applyParameters(params)), params)
+        } catch .moduleNotFound(let name, let kernel) {
+            // DKMS builds only where the headers are: name them (vtoa.service's
+            // failure in the journal is this line), as vtoa-dkms's postinst does.
+            let release = facts.kernelRelease()
+            if !facts.exists("/lib/modules/\(release)/build") {
+                throw .moduleNotBuiltNoHeaders(name: name, release: release,
+                                               install: distro.headersInstall(release: release))
+            }
+            throw .moduleNotFound(name: name, kernel: kernel)
         }
         return (.inserted(options: params.options), params)
     }

@@ -96,10 +96,24 @@ import Testing
 
     @Test func moduleFileMissing() {
         let w = World()
+        w.facts.directories.insert("/lib/modules/6.1.0-28-amd64/build")   // headers there: DKMS's problem
         w.modules.insertError = .moduleNotFound(name: "vtoa", kernel: "/lib/modules/6.1.0-28-amd64")
         #expect(throws: VTOAError.moduleNotFound(name: "vtoa", kernel: "/lib/modules/6.1.0-28-amd64")) {
             try w.machine.load(force: false)
         }
+    }
+
+    @Test func moduleFileMissingWithoutHeaders() {
+        let w = World()
+        w.facts.directories.remove("/lib/modules/6.1.0-28-amd64/build")
+        w.facts.files["/etc/os-release"] = "ID=debian\n"
+        w.modules.insertError = .moduleNotFound(name: "vtoa", kernel: "/lib/modules/6.1.0-28-amd64")
+        let e = VTOAError.moduleNotBuiltNoHeaders(name: "vtoa", release: "6.1.0-28-amd64",
+                                                  install: "apt install linux-headers-6.1.0-28-amd64")
+        #expect(throws: e) { try w.machine.load(force: false) }
+        #expect(e.exitCode == VTOAError.moduleNotFound(name: "vtoa", kernel: "k").exitCode)
+        #expect(e.message.contains("run: apt install linux-headers-6.1.0-28-amd64 && systemctl restart vtoa"))
+        #expect(!e.message.contains("\n"))
     }
 
     @Test func noModuleSupport() {

@@ -16,6 +16,8 @@
 #   not_run REASON NAME...    tests that could not run, as failed
 #   boot NAME DISK TEST...    boot DISK, run the TESTs, report them (BOOT_APPEND: more
 #                             kernel parameters); 0 if the guest got to VTOA-DONE
+# (PKGVM_BG_PID: a background subshell of the caller's, e.g. a second disk's
+# steps; sent TERM and waited for on exit, before the disks are removed)
 # shellcheck shell=bash disable=SC2034   # HOST_OK, QEMU, VM_LOG, T0: read by the caller and results.sh
 
 pkgvm_run_dir() {
@@ -45,6 +47,12 @@ umount_all() {
 }
 pkgvm_cleanup() {
     local m
+    # steps the caller runs in the background (PKGVM_BG_PID: a subshell that
+    # kills its own qemu on TERM)
+    if [[ -n "${PKGVM_BG_PID:-}" ]] && kill -0 "$PKGVM_BG_PID" 2>/dev/null; then
+        kill -TERM "$PKGVM_BG_PID" 2>/dev/null || true
+        wait "$PKGVM_BG_PID" 2>/dev/null || true
+    fi
     if [[ -n "$QPID" ]] && kill -0 "$QPID" 2>/dev/null; then
         kill "$QPID" 2>/dev/null || true
         sleep 1

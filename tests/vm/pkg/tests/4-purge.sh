@@ -1,10 +1,16 @@
-# 4. apt-get purge vtoa vtoa-dkms in the booted guest: the service is stopped and
-#    gone, the module unloaded, the source, the DKMS tree, the installed .ko and
-#    /etc/vtoa removed, dpkg knows no vtoa file any more.
+# 4. apt-get purge vtoa alone in the booted guest (what README says): the
+#    service is stopped and gone, the module unloaded, and vtoa-dkms (installed
+#    as vtoa's dependency) is autoremovable, the only one; apt-get autoremove
+#    --purge removes it: the source, the DKMS tree, the installed .ko and
+#    /etc/vtoa are gone, dpkg knows no vtoa file any more.
 . "$VTOA_LIB"; . "$VTOA_PKGLIB"
 vtoa_loaded || fail "module not loaded before the purge (test 5 should have left it running)"
-run env DEBIAN_FRONTEND=noninteractive apt-get purge -y vtoa vtoa-dkms || fail "apt-get purge failed"
+run env DEBIAN_FRONTEND=noninteractive apt-get purge -y vtoa || fail "apt-get purge vtoa failed"
 assert_unloaded
+assert_eq "$(dpkg-query -W -f '${Status}' vtoa-dkms)" "install ok installed" "vtoa-dkms after apt-get purge vtoa"
+auto=$(apt-get -s autoremove | sed -n 's/^Remv \([^ ]*\).*/\1/p')
+assert_eq "$auto" vtoa-dkms "what apt-get autoremove would remove"
+run env DEBIAN_FRONTEND=noninteractive apt-get autoremove --purge -y || fail "apt-get autoremove --purge failed"
 assert_proxy_peer 8004
 left=
 for p in /lib/systemd/system/vtoa.service /etc/systemd/system/vtoa.service \

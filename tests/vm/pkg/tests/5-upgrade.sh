@@ -1,5 +1,6 @@
-# 5. After a newer build was installed over the running one (in the chroot, from
-#    the host, between boots; pkg-test wrote the version it installed to
+# 5. After a newer build was installed over the running one (apt-get upgrade
+#    from the repository, in the chroot, from the host, between boots; pkg-test
+#    wrote the version it installed to
 #    $VTOA_PKGDIR/upgrade-version): the configuration is kept, the service runs,
 #    the module loaded is the one DKMS built from the new package.
 . "$VTOA_LIB"; . "$VTOA_PKGLIB"

@@ -1,13 +1,29 @@
-# 6. The packages were installed (from the host) into an image without the headers
-#    of its kernel: the installation completed (both packages "install ok
-#    installed"), and `vtoa doctor` names the missing headers package.
+# 6. apt-get install vtoa in the booted guest whose running kernel has no
+#    headers (pkg-test purged linux-headers-KVER): apt exits 0, both packages
+#    "install ok installed", dpkg --audit clean; vtoa-dkms's postinst says in ONE
+#    line which package is missing and what to run after it; vtoa.service is
+#    enabled but failed, and its failure (the journal, `vtoa load`) says the
+#    same; `vtoa doctor` fails with the headers as its first fix.
 . "$VTOA_LIB"; . "$VTOA_PKGLIB"
 rel=$(uname -r)
+remedy="apt install linux-headers-$rel && systemctl restart vtoa"
+re_remedy=$(printf '%s' "$remedy" | sed 's/[.&]/\\&/g')
 [ ! -e "/lib/modules/$rel/build" ] || fail "/lib/modules/$rel/build exists: this image has headers"
+run apt-get update -q || fail "apt-get update failed"
+run env DEBIAN_FRONTEND=noninteractive apt-get install -y -q vtoa || fail "apt-get install vtoa without headers failed"
+out=$_out
+assert_eq "$(printf '%s\n' "$out" | grep -c "linux-headers-$rel")" 1 "lines of apt-get install's output naming linux-headers-$rel"
+assert_match "$out" "vtoa-dkms: vtoa is not built for the running kernel $rel: its headers are not installed; run: $re_remedy" "vtoa-dkms's postinst line"
 run dpkg-query -W -f '${Package} ${Version} ${Status}\n' vtoa vtoa-dkms
 assert_eq "$(dpkg-query -W -f '${Status}\n' vtoa vtoa-dkms | sort -u)" "install ok installed" "dpkg status of vtoa, vtoa-dkms"
-bad=$(dpkg-query -W -f '${Status} ${Package}\n' | grep -v '^install ok installed ') && fail "packages not fully installed: $bad"
+audit=$(dpkg --audit 2>&1) ; [ -z "$audit" ] || fail "dpkg --audit: $audit"
 run systemctl status --no-pager --lines=10 vtoa.service || true
+assert_eq "$(unit_state)" "enabled failed" "vtoa.service is-enabled/is-active without headers"
 assert_unloaded
+assert_match "$(journalctl -b -u vtoa.service --no-pager -o cat)" "module vtoa is not built for kernel $rel: its headers are not installed .*run: $re_remedy" "the service's failure in the journal"
+run vtoa load && fail "vtoa load exits 0 without the module"
+assert_eq "$_rc" 14 "vtoa load's exit status"
+assert_match "$_out" "run: $re_remedy" "vtoa load's error"
 run vtoa doctor && fail "vtoa doctor exits 0 without the module"
-assert_match "$_out" "linux-headers-$rel" "vtoa doctor names the headers package"
+first=$(printf '%s\n' "$_out" | head -n1)
+assert_match "$first" "^first fix: .*linux-headers-$rel" "vtoa doctor's first line"

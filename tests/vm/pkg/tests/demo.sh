@@ -1,9 +1,21 @@
-# make demo: the operator's view after `apt install vtoa` (done from the
-# host: DKMS built the module) and a boot with systemd. Not one of the
-# package tests; tests/vm/pkg-test --demo runs it alone.
+# make demo: the operator's view of `apt install vtoa` on a host booted with
+# systemd (from the flat repository pkg-test put on the disk: DKMS builds the
+# module under TCG, so this takes a minute or two), then the configuration of
+# a FULLNAT proxy's addresses. Not one of the package tests; tests/vm/pkg-test
+# --demo runs it alone.
 . "$VTOA_LIB"; . "$VTOA_PKGLIB"
 step() { printf '\n== %s\n' "$*"; }
 
+step "apt install vtoa (DKMS builds the module; the service starts)"
+apt-get update -q >/dev/null 2>&1
+t0=$(date +%s)
+DEBIAN_FRONTEND=noninteractive apt-get install -y -q vtoa >apt.out 2>&1; rc=$?
+grep -Ev '^(Reading|Building|Selecting|Preparing|\(Reading)' apt.out
+[ $rc -eq 0 ] || fail "apt-get install vtoa failed (exit status $rc)"
+echo "(took $(( $(date +%s) - t0 ))s)"
+step "trusted_sources: the proxy's ranges, then systemctl reload vtoa"
+printf '\ntrusted_sources = %s\n' "$TRUSTED_CONF" >>"$CONF"
+systemctl reload vtoa.service || fail "systemctl reload vtoa failed"
 step "dpkg -l vtoa vtoa-dkms"
 dpkg-query -W -f '${Package} ${Version} ${Status}\n' vtoa vtoa-dkms
 step "systemctl status vtoa"
