@@ -62,17 +62,18 @@ arm64_image_fetch() {
     exec 9>&-
 }
 
-# the arm64 userland of the suite the kernel comes from (host = bookworm)
+# the arm64 userland: bookworm's (the host's suites), for every kernel (a
+# backports suite has no libc6; the amd64 guest copies the host's binaries too)
 arm64_userland_fetch() {
     local dir pkgs tmp deb
-    dir=$CACHE/arm64-userland/$KSUITE
+    dir=$CACHE/arm64-userland/host
     AUSER=$dir/root
     mkdir -p "$CACHE/arm64-userland"
     exec 9>"$CACHE/arm64-userland/.lock"
     flock 9
     if [[ -f "$dir/.complete" && $(<"$dir/.complete") == "$ARM64_DEBS" ]]; then exec 9>&-; return 0; fi
-    say "fetching the arm64 userland ($ARM64_DEBS and their dependencies) from $KSUITE"
-    apt_use "$KSUITE" arm64
+    say "fetching the arm64 userland ($ARM64_DEBS and their dependencies) from the host's bookworm suites"
+    apt_use host arm64
     rm -rf "$dir"
     tmp=$(mktemp -d "$CACHE/arm64-userland/.tmp.XXXXXX")
     # shellcheck disable=SC2086
