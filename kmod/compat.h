@@ -97,9 +97,20 @@ static_assert(__same_type(((struct request_sock_ops *)0)->destructor,
  * is counted: on 5.10 with FTRACE_OPS_FL_RECURSION_SAFE and the
  * argument-less ftrace_test_recursion_trylock().
  */
+/*
+ * ftrace_regs_get_argument() is a macro on x86 (6.2+) but a static inline
+ * on arm64 (6.2+, with DYNAMIC_FTRACE_WITH_ARGS, which replaced WITH_REGS
+ * there): #ifdef alone misses arm64's, and FTRACE_OPS_FL_SAVE_REGS then
+ * makes register_ftrace_function() fail with -EINVAL (6.12 arm64).
+ */
+#if defined(ftrace_regs_get_argument) || \
+	(defined(CONFIG_ARM64) && defined(CONFIG_DYNAMIC_FTRACE_WITH_ARGS) && \
+	 LINUX_VERSION_CODE >= KERNEL_VERSION(6, 2, 0))
+#define VTOA_HAVE_FREGS_ARGUMENT	1
+#endif
 #if LINUX_VERSION_CODE >= KERNEL_VERSION(5, 11, 0)
 #define VTOA_FTRACE_REGS	struct ftrace_regs
-#ifdef ftrace_regs_get_argument
+#ifdef VTOA_HAVE_FREGS_ARGUMENT
 #define VTOA_FTRACE_FLAGS	0
 static inline unsigned long vtoa_ftrace_arg(struct ftrace_regs *fregs,
 					    unsigned int n)
@@ -182,7 +193,7 @@ static inline void vtoa_ftrace_redirect(struct ftrace_regs *fregs, void *to)
 {
 	ftrace_instruction_pointer_set(fregs, (unsigned long)to);
 }
-#elif !defined(ftrace_regs_get_argument)
+#elif !defined(VTOA_HAVE_FREGS_ARGUMENT)
 #define VTOA_HAVE_REDIRECT	IS_ENABLED(CONFIG_DYNAMIC_FTRACE_WITH_REGS)
 static inline void vtoa_ftrace_redirect(struct ftrace_regs *fregs, void *to)
 {

@@ -3,12 +3,16 @@
 # under qemu, busybox initramfs guests. See tests/vm/README.md ("Kernel matrix").
 #   make kernel-matrix                                   all three (~3 min; first run also fetches ~250 MB)
 #   make kernel-matrix MATRIX_ARGS="--kernels 5.10 --only '10-*'"
+#   make kernel-matrix-arm64                             6.1 and 6.12 arm64 guests (--arch arm64; not in check)
 # In `make check` for 5.10 and 6.12 (tests/vm/run covers 6.1 there, with the
 # full Debian userland): one module source proven on every commit.
-.PHONY: kernel-matrix kernel-matrix-fetch kernel-matrix-check
+.PHONY: kernel-matrix kernel-matrix-arm64 kernel-matrix-fetch kernel-matrix-check
 check: kernel-matrix-check
 kernel-matrix:
 	$(TOP)/tests/vm/matrix $(MATRIX_ARGS)
+
+kernel-matrix-arm64:
+	$(TOP)/tests/vm/matrix --arch arm64 --kernels "6.1 6.12" $(MATRIX_ARGS)
 
 kernel-matrix-fetch:
 	$(TOP)/tests/vm/matrix --fetch-only $(MATRIX_ARGS)

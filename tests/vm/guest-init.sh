@@ -19,6 +19,7 @@ VTOA_LIB=/vtoa/lib.sh
 VTOA_KMOD_NAME=vtoa
 VTOA_TEST_TIMEOUT=300
 VTOA_BACKEND=kmod
+VTOA_RESULTS_TTY=/dev/ttyS1     # the arm64 matrix guest (virt machine, one UART): /dev/hvc0
 HOME=/root
 LC_ALL=C
 [ -f /vtoa/env ] && . /vtoa/env          # written by tests/vm/run
@@ -34,11 +35,13 @@ poweroff_now() {
     exit 0
 }
 
-# results channel
-if exec 3>/dev/ttyS1; then
-    stty -F /dev/ttyS1 raw -echo 2>/dev/null
+# results channel (a virtio console may appear a moment after its module loaded)
+n=0
+while [ ! -c "$VTOA_RESULTS_TTY" ] && [ $n -lt 50 ]; do sleep 0.1; n=$((n + 1)); done
+if [ -c "$VTOA_RESULTS_TTY" ] && exec 3>"$VTOA_RESULTS_TTY"; then
+    stty -F "$VTOA_RESULTS_TTY" raw -echo 2>/dev/null
 else
-    echo "guest-init: cannot open /dev/ttyS1, results go to the console" >/dev/console
+    echo "guest-init: cannot open $VTOA_RESULTS_TTY, results go to the console" >/dev/console
     exec 3>/dev/console
 fi
 say() { printf '%s\n' "$*" >&3; }
