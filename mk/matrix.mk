@@ -3,11 +3,12 @@
 # under qemu, busybox initramfs guests. See tests/vm/README.md ("Kernel matrix").
 #   make kernel-matrix                                   all three (~3 min; first run also fetches ~250 MB)
 #   make kernel-matrix MATRIX_ARGS="--kernels 5.10 --only '10-*'"
-#   make kernel-matrix-arm64                             6.1 and 6.12 arm64 guests (--arch arm64; not in check)
+#   make kernel-matrix-arm64                             6.1 and 6.12 arm64 guests (--arch arm64, ~4 min)
 # In `make check` for 5.10 and 6.12 (tests/vm/run covers 6.1 there, with the
-# full Debian userland): one module source proven on every commit.
+# full Debian userland), and the arm64 guests of 6.1 and 6.12: one module
+# source proven on every commit, on both architectures.
 .PHONY: kernel-matrix kernel-matrix-arm64 kernel-matrix-fetch kernel-matrix-check
-check: kernel-matrix-check
+check: kernel-matrix-check kernel-matrix-arm64
 kernel-matrix:
 	$(TOP)/tests/vm/matrix $(MATRIX_ARGS)
 
