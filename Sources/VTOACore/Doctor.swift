@@ -378,13 +378,18 @@ extension Machine {
             return Check(id, .warn, "kernel configuration not found (/boot/config-\(release), /proc/config.gz)",
                          remedy: "install the kernel's config file to let vtoa check \(Self.requiredKernelOptions.joined(separator: ", "))")
         }
-        let set = Set(text.split(separator: "\n").map { $0.trimmingSpaces() })
-        let missing = Self.requiredKernelOptions.filter { !set.contains("\($0)=y") }
+        let missing = Self.missingKernelOptions(in: text)
         if missing.isEmpty {
             return Check(id, .ok, "kernel options vtoa needs are set in \(source): \(Self.requiredKernelOptions.joined(separator: ", "))")
         }
         return Check(id, .fail, "\(missing.joined(separator: ", ")) not set in \(source): the vtoa module cannot be built for this kernel",
                      remedy: "boot a kernel built with \(missing.map { "\($0)=y" }.joined(separator: ", ")) (every Debian, Ubuntu, RHEL and Alibaba Cloud Linux kernel is)")
+    }
+
+    /// The required options a kernel config text does not set to y.
+    static func missingKernelOptions(in config: String) -> [String] {
+        let set = Set(config.split(separator: "\n").map { $0.trimmingSpaces() })
+        return requiredKernelOptions.filter { !set.contains("\($0)=y") }
     }
 
     /// What `vtoa install` checks before DKMS runs, the same checks doctor
@@ -398,8 +403,7 @@ extension Machine {
             }
         }
         if let (source, text) = kernelConfig(release: release) {
-            let set = Set(text.split(separator: "\n").map { $0.trimmingSpaces() })
-            let missing = Self.requiredKernelOptions.filter { !set.contains("\($0)=y") }
+            let missing = Self.missingKernelOptions(in: text)
             if !missing.isEmpty { throw .kernelConfigMissing(options: missing, source: source) }
         }
         guard facts.exists("/lib/modules/\(release)/build") else { throw .headersMissing(release: release) }

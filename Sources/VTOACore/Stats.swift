@@ -146,25 +146,18 @@ public struct PrometheusStats: Equatable, Sendable {
     }
 
     /// A label value: backslash, double quote and line feed escaped.
-    public static func escapeLabel(_ s: String) -> String {
-        var out = ""
-        for c in s.unicodeScalars {
-            switch c {
-            case "\\": out += "\\\\"
-            case "\"": out += "\\\""
-            case "\n": out += "\\n"
-            default: out.unicodeScalars.append(c)
-            }
-        }
-        return out
-    }
+    public static func escapeLabel(_ s: String) -> String { escape(s, quotes: true) }
 
     /// HELP text: backslash and line feed escaped.
-    public static func escapeHelp(_ s: String) -> String {
+    public static func escapeHelp(_ s: String) -> String { escape(s, quotes: false) }
+
+    /// The exposition format's escapes; a double quote only in label values.
+    static func escape(_ s: String, quotes: Bool) -> String {
         var out = ""
         for c in s.unicodeScalars {
             switch c {
             case "\\": out += "\\\\"
+            case "\"" where quotes: out += "\\\""
             case "\n": out += "\\n"
             default: out.unicodeScalars.append(c)
             }
