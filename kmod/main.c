@@ -9,6 +9,37 @@
 #include "compat.h"
 #include "vtoa.h"
 
+#if defined(VTOA_PLANT_LEAK) || defined(VTOA_PLANT_OOB)
+#include <linux/slab.h>
+
+/*
+ * Test builds only (Kbuild's VTOA_PLANT=leak|oob, never the shipped module):
+ * one deliberate bug at load that the VM bench's debug kernel must report,
+ * to prove its checks can fail (make vm-test-debug-selftest).
+ */
+static void vtoa_plant(void)
+{
+	size_t len = 13;
+	char *p;
+
+	OPTIMIZER_HIDE_VAR(len);	/* no compile-time bounds check */
+	p = kmalloc(len, GFP_KERNEL);
+	if (!p)
+		return;
+	memset(p, 0x5a, len);
+#ifdef VTOA_PLANT_OOB
+	p[len] = 1;		/* one byte past the 13 asked for: KASAN */
+	kfree(p);
+	pr_info("vtoa: planted bug: out-of-bounds write\n");
+#else
+	OPTIMIZER_HIDE_VAR(p);	/* forgotten, never freed: kmemleak */
+	pr_info("vtoa: planted bug: leak of %zu bytes\n", (size_t)len);
+#endif
+}
+#else
+static inline void vtoa_plant(void) { }
+#endif
+
 static int __init vtoa_init(void)
 {
 	int err;
@@ -28,6 +59,7 @@ static int __init vtoa_init(void)
 	err = vtoa_hooks_init();
 	if (err)
 		goto sockopt;
+	vtoa_plant();
 	pr_info("vtoa: %s loaded (getpeername=%d getsockopt=%d, getname by %s, getsockopt by %s)\n",
 		VTOA_VERSION, vtoa_param(getpeername), vtoa_param(getsockopt),
 		vtoa_getname_hook(), vtoa_sockopt_hook());
