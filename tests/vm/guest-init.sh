@@ -25,6 +25,8 @@ LC_ALL=C
 [ -f /vtoa/env ] && . /vtoa/env          # written by tests/vm/run
 VTOA_KO=${VTOA_KO:-/vtoa/$VTOA_KMOD_NAME.ko}
 export PATH VTOA VTOA_LIB VTOA_KMOD_NAME VTOA_KO VTOA_BACKEND HOME LC_ALL
+# set by tests/vm/run --debug-kernel: tests may shrink what TCG cannot finish
+[ -z "${VTOA_DEBUG_KERNEL:-}" ] || export VTOA_DEBUG_KERNEL
 
 poweroff_now() {
     sync
@@ -54,7 +56,50 @@ done
 set +f
 
 echo "guest-init: kernel $(uname -r), $(nproc) cpus, backend $VTOA_BACKEND, only='${ONLY:-*}'" >/dev/console
-modprobe tun || echo "guest-init: modprobe tun failed" >/dev/console
+# (the debug kernel has tun built in and no module tree)
+[ -c /dev/net/tun ] || modprobe tun || echo "guest-init: modprobe tun failed" >/dev/console
+
+# kmemleak (the debug kernel, tests/vm/run --debug-kernel): env VTOA_KMEMLEAK
+# names the tests after which a check runs ("end" = after the whole suite).
+# What boot itself left is forgotten first (scan + clear), so a report means
+# an object allocated while the tests ran and unreferenced after them.
+KMEMLEAK=/sys/kernel/debug/kmemleak
+if [ -n "${VTOA_KMEMLEAK:-}" ]; then
+    [ -d /sys/kernel/debug/tracing ] || mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
+    if [ -w $KMEMLEAK ]; then
+        echo scan >$KMEMLEAK; echo clear >$KMEMLEAK
+    else
+        echo "guest-init: VTOA_KMEMLEAK set but no $KMEMLEAK (kernel without CONFIG_DEBUG_KMEMLEAK, or kmemleak=off)" >/dev/console
+    fi
+fi
+# kmemleak_check NAME: pseudo-test kmemleak-NAME, FAIL if a scan (twice, as
+# Documentation/dev-tools/kmemleak.rst advises against transient false
+# positives) reports an unreferenced object. Objects younger than 5 s are
+# never reported, hence the wait.
+kmemleak_check() {
+    say "VTOA-TEST-BEGIN kmemleak-$1"
+    if [ ! -w $KMEMLEAK ]; then
+        say "guest-init: no $KMEMLEAK"
+        say "VTOA-TEST-END kmemleak-$1 FAIL"
+        return
+    fi
+    sleep 6
+    echo scan >$KMEMLEAK
+    sleep 1
+    echo scan >$KMEMLEAK
+    leaks=$(cat $KMEMLEAK)
+    if [ -n "$leaks" ]; then
+        printf '%s\n' "$leaks" | sed 's/^/kmemleak: /' >&3
+        echo clear >$KMEMLEAK
+        say "VTOA-TEST-END kmemleak-$1 FAIL"
+    else
+        say "kmemleak: no unreferenced objects after two scans"
+        say "VTOA-TEST-END kmemleak-$1 PASS"
+    fi
+}
+kmemleak_after() {
+    case " ${VTOA_KMEMLEAK:-} " in *" $1 "*) kmemleak_check "$1" ;; esac
+}
 
 # run_test NAME CWD CMD...: one test between markers, exit 0 = PASS
 run_test() {
@@ -101,6 +146,7 @@ for f in /vtoa/suite/*.sh; do
     fi
     d=$(mktemp -d "/tmp/$name.XXXXXX")
     run_test "$name" "$d" sh "$f"
+    kmemleak_after "$name"
 done
 
 if [ -e /vtoa/extra/run ]; then
@@ -111,5 +157,6 @@ if [ -e /vtoa/extra/run ]; then
     fi
 fi
 
+kmemleak_after end
 say "VTOA-DONE"
 poweroff_now
