@@ -133,6 +133,10 @@ arm64_progs() {
     for p in toa-peer toa-server toa-writer; do
         file "$ABIN/$p" | grep -q 'ARM aarch64.*statically linked' || die "$ABIN/$p: $(file -b "$ABIN/$p")"
     done
+    # the eBPF program is architecture-independent: the same object as amd64's
+    if [[ -f "$HERE/bin/toa-writer.bpf.o" ]] && ! cmp -s "$ABIN/toa-writer.bpf.o" "$HERE/bin/toa-writer.bpf.o"; then
+        die "$ABIN/toa-writer.bpf.o differs from tests/vm/bin/toa-writer.bpf.o: the eBPF object must not depend on the target architecture"
+    fi
 }
 
 # arm64_copy_bin DEST PATH-IN-AUSER: a binary and its shared libraries
