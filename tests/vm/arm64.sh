@@ -1,8 +1,9 @@
 # arm64 guests for tests/vm/matrix --arch arm64 (sourced by the matrix; bash).
 # After arm64_fetch/arm64_build of kernel K: Debian's linux-image-X-arm64 of
 # the same suite, an arm64 userland from Debian's arm64 packages (busybox-static,
-# dash, iproute2, util-linux's dmesg, coreutils' timeout, with their shared
-# libraries), the test programs cross-built static with aarch64-linux-gnu-gcc,
+# dash, iproute2, util-linux's dmesg, coreutils' timeout, curl, with their shared
+# libraries), the test programs cross-built static with aarch64-linux-gnu-gcc
+# (toa-writer against arm64 libbpf/libelf/zlib/libzstd .a from the same archive),
 # a busybox initramfs laid out as the amd64 one, and qemu-system-aarch64
 # -machine virt -cpu max (TCG). The virt machine has one UART (ttyAMA0, the
 # console); the results protocol goes to a virtio console, /dev/hvc0
@@ -11,25 +12,27 @@
 #
 #   arm64_image_fetch     sets AKROOT (boot/vmlinuz-X-arm64, the guest modules)
 #   arm64_userland_fetch  sets AUSER (an extracted arm64 Debian userland)
-#   arm64_progs           sets ABIN (toa-peer, toa-server for aarch64, static)
+#   arm64_devlibs_fetch   sets ASYS (arm64 libbpf/libelf/zlib/libzstd -dev, extracted)
+#   arm64_progs           sets ABIN (toa-peer, toa-server, toa-writer for aarch64, static)
 #   arm64_boot K          the whole guest run; a K/arm64 row in ROWS
 # shellcheck shell=bash
 
-# the userland's Debian packages (their Depends/Pre-Depends follow)
-ARM64_DEBS="busybox-static dash iproute2 util-linux coreutils"
+# the userland's Debian packages (their Depends/Pre-Depends follow); curl
+# for 93-toa-writer-wire
+ARM64_DEBS="busybox-static dash iproute2 util-linux coreutils curl"
+# toa-writer's static libraries and headers (the packages alone, not their
+# dependencies: the cross toolchain's libc6-dev-arm64-cross has the rest)
+ARM64_DEV_DEBS="libbpf-dev libelf-dev zlib1g-dev libzstd-dev"
 # the guest modules: the amd64 guest's, plus the virtio console for the
 # results (6.1's arm64 kernel has virtio_pci and virtio_console as modules,
 # 6.12's built in); extracted: all of drivers/virtio (virtio_pci's helpers)
 ARM64_GUEST_MODULES="$GUEST_MODULES drivers/virtio/virtio_pci drivers/char/virtio_console"
 ARM64_EXTRACT="$GUEST_MODULES drivers/virtio/[a-z0-9_]+ drivers/char/virtio_console"
-# the binaries copied into the guest's /usr/local/bin (HOST_BINS, minus curl:
-# only 93-toa-writer-wire wants it, and it wants toa-writer too)
-ARM64_BINS="dash ip ss dmesg timeout tc"
-# guest programs not cross-built, and why (tests needing them are skipped)
-declare -A ARM64_WHY_MISSING=(
-    [toa-writer]="not cross-built for arm64 (an eBPF loader linked with libbpf/libelf/libz/libzstd static: no arm64 static libraries on the host)"
-    [curl]="not in the arm64 userland (only 93-toa-writer-wire wants it, with toa-writer)"
-)
+# the binaries copied into the guest's /usr/local/bin (HOST_BINS)
+ARM64_BINS="dash ip ss dmesg timeout tc curl"
+# guest programs the amd64 guest has and the arm64 one lacks, and why
+# (tests needing them are skipped with that reason); none today
+declare -A ARM64_WHY_MISSING=()
 
 arm64_image_fetch() {
     local arel=${KREL%-amd64}-arm64 dir tmp deb
@@ -89,15 +92,51 @@ arm64_userland_fetch() {
     exec 9>&-
 }
 
-# arm64_progs: toa-peer and toa-server for aarch64 (static), in $RUN/arm64-bin
+# arm64_devlibs_fetch: bookworm's arm64 libbpf-dev, libelf-dev, zlib1g-dev and
+# libzstd-dev extracted into a sysroot (headers, static libraries) for
+# toa-writer; sets ASYS
+arm64_devlibs_fetch() {
+    local dir tmp deb
+    dir=$CACHE/arm64-userland/devlibs
+    ASYS=$dir/root
+    mkdir -p "$CACHE/arm64-userland"
+    exec 9>"$CACHE/arm64-userland/.lock"
+    flock 9
+    if [[ -f "$dir/.complete" && $(<"$dir/.complete") == "$ARM64_DEV_DEBS" ]]; then exec 9>&-; return 0; fi
+    say "fetching toa-writer's arm64 libraries ($ARM64_DEV_DEBS) from the host's bookworm suites"
+    apt_use host arm64
+    rm -rf "$dir"
+    tmp=$(mktemp -d "$CACHE/arm64-userland/.tmp.XXXXXX")
+    # shellcheck disable=SC2046
+    apt_download "$tmp/debs" $(sed 's/\([^ ]*\)/\1:arm64/g' <<<"$ARM64_DEV_DEBS")
+    for deb in "$tmp"/debs/*.deb; do dpkg-deb -x "$deb" "$tmp/root"; done
+    rm -rf "$tmp/debs"
+    for deb in libbpf libelf libz libzstd; do
+        [[ -f "$tmp/root/usr/lib/aarch64-linux-gnu/$deb.a" ]] || die "arm64 dev packages: no usr/lib/aarch64-linux-gnu/$deb.a in $tmp/root"
+    done
+    echo "$ARM64_DEV_DEBS" >"$tmp/.complete"
+    mv -T "$tmp" "$dir"
+    exec 9>&-
+}
+
+# arm64_progs: toa-peer, toa-server and toa-writer for aarch64 (static), in
+# $RUN/arm64-bin (toa-writer's BPF object is built for -target bpf, as on amd64)
 arm64_progs() {
+    local p
     ABIN=$RUN/arm64-bin
-    [[ -x "$ABIN/toa-peer" && -x "$ABIN/toa-server" ]] && return 0
+    [[ -x "$ABIN/toa-peer" && -x "$ABIN/toa-server" && -x "$ABIN/toa-writer" ]] && return 0
+    arm64_devlibs_fetch
     mkdir -p "$ABIN"
-    make -C "$HERE/src" CC=aarch64-linux-gnu-gcc BINDIR="$ABIN" KVER= \
-        "$ABIN/toa-peer" "$ABIN/toa-server" >"$RUN/arm64-progs.log" 2>&1 ||
-        { tail -n 20 "$RUN/arm64-progs.log" >&2; die "cross-building toa-peer/toa-server for arm64 failed ($RUN/arm64-progs.log)"; }
-    file "$ABIN/toa-peer" | grep -q 'ARM aarch64.*statically linked' || die "$ABIN/toa-peer: $(file -b "$ABIN/toa-peer")"
+    make -C "$HERE/src" CC=aarch64-linux-gnu-gcc BINDIR="$ABIN" KVER= TW_SYSROOT="$ASYS" \
+        "$ABIN/toa-peer" "$ABIN/toa-server" "$ABIN/toa-writer" >"$RUN/arm64-progs.log" 2>&1 ||
+        { tail -n 20 "$RUN/arm64-progs.log" >&2; die "cross-building toa-peer/toa-server/toa-writer for arm64 failed ($RUN/arm64-progs.log)"; }
+    for p in toa-peer toa-server toa-writer; do
+        file "$ABIN/$p" | grep -q 'ARM aarch64.*statically linked' || die "$ABIN/$p: $(file -b "$ABIN/$p")"
+    done
+    # the eBPF program is architecture-independent: the same object as amd64's
+    if [[ -f "$HERE/bin/toa-writer.bpf.o" ]] && ! cmp -s "$ABIN/toa-writer.bpf.o" "$HERE/bin/toa-writer.bpf.o"; then
+        die "$ABIN/toa-writer.bpf.o differs from tests/vm/bin/toa-writer.bpf.o: the eBPF object must not depend on the target architecture"
+    fi
 }
 
 # arm64_copy_bin DEST PATH-IN-AUSER: a binary and its shared libraries
@@ -158,7 +197,7 @@ arm64_initramfs() {
     [[ ! -f "${ko%.ko}-fault.ko" ]] || cp "${ko%.ko}-fault.ko" "$ir/vtoa/vtoa-fault.ko"
     cp "$HERE/guest-init.sh" "$HERE/lib.sh" "$ir/vtoa/"
     for f in "$@"; do cp "$f" "$ir/vtoa/suite/"; done
-    cp "$ABIN/toa-peer" "$ABIN/toa-server" "$ir/vtoa/bin/"
+    cp "$ABIN/toa-peer" "$ABIN/toa-server" "$ABIN/toa-writer" "$ir/vtoa/bin/"
     { echo "VTOA_KMOD_NAME=vtoa"; echo "VTOA_TEST_TIMEOUT=${VTOA_TEST_TIMEOUT:-300}"; echo "VTOA_RESULTS_TTY=/dev/hvc0"; } >"$ir/vtoa/env"
     (cd "$ir" && find . -mindepth 1 | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) | gzip -1 >"$out"
     rm -rf -- "$ir"
@@ -182,8 +221,8 @@ arm64_boot() {
         return 0
     fi
     cp "$L/kmod-arm64/vtoa.ko" "$AL/vtoa.ko"
-    fb=$(module_build "$L/kmod-arm64-fault" "$L/build-arm64-fault.log" 'warning: the compiler differs from the one used to build the kernel' \
-         KDIR="$AKDIR" ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu- VTOA_FAULT_INJECT=y)
+    fb=$(PATH="$ACCPATH$PATH" module_build "$L/kmod-arm64-fault" "$L/build-arm64-fault.log" 'warning: the compiler differs from the one used to build the kernel' \
+         "${AMAKE[@]}" VTOA_FAULT_INJECT=y)
     if [[ $fb == ok ]]; then
         cp "$L/kmod-arm64-fault/vtoa.ko" "$AL/vtoa-fault.ko"
     else
@@ -206,7 +245,7 @@ arm64_boot() {
     done
     arm64_initramfs "$AL/initramfs.img" "$AL/vtoa.ko" "${files[@]}"
     # shellcheck disable=SC2054
-    QEMU=(qemu-system-aarch64 -machine virt -accel tcg,thread=multi -cpu max,pauth-impdef=on -m 1024 -smp 2
+    QEMU=(qemu-system-aarch64 -machine virt -accel tcg,thread=${VTOA_ARM64_TCG:-single} -cpu max,pauth-impdef=on -m 1024 -smp 2
           -nographic -nic none -no-reboot -monitor none -parallel none
           -kernel "$AKROOT/boot/vmlinuz-$arel" -initrd "$AL/initramfs.img"
           -append "${APPEND/console=ttyS0/console=ttyAMA0}"
