@@ -8,7 +8,10 @@
  *   vtoa-bpf stats                 "name value" lines, as /proc/net/vtoa_stats
  *   vtoa-bpf set NAME VALUE        getpeername, getsockopt, ipv6_kind254 (0|1),
  *                                  trusted_sources (comma-separated CIDRs, "" = all)
- *   vtoa-bpf get NAME              print a switch as set/get would show it
+ *   vtoa-bpf get NAME              print a switch as set/get would show it;
+ *                                  sockopt_errno (read-only): 1 when the kernel
+ *                                  lets the getsockopt program fail a call with
+ *                                  its own error (5.18+), 0: ENOPROTOOPT instead
  *   vtoa-bpf status                exit 0 when attached (pinned), 1 when not
  *
  * attach loads the programs, attaches them to the cgroup v2 root with
@@ -26,6 +29,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
 #include <unistd.h>
@@ -34,6 +38,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "vtoa.h"
 #include "vtoa-bpf.h"
 
 __asm__(".section .rodata\n"
@@ -356,6 +361,33 @@ static int set_switch(int cfg_fd, const char *name, const char *val)
 	return 0;
 }
 
+/*
+ * Can the getsockopt program fail a call with its own error (5.18+), or does
+ * the kernel turn that into EFAULT? Asked of the attached programs on an
+ * unconnected TCP socket, which they answer with ENOTCONN; the answer goes
+ * into VTOA_CFG_errno (0: the programs leave the kernel's ENOPROTOOPT).
+ */
+static void probe_sockopt_errno(int cfg_fd)
+{
+	__u32 k_err = VTOA_CFG_errno, k_so = VTOA_CFG_getsockopt;
+	__u32 one = 1, zero = 0, so = 1;
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+	int fd;
+
+	bpf_map_update_elem(cfg_fd, &k_err, &one, BPF_ANY);
+	bpf_map_lookup_elem(cfg_fd, &k_so, &so);
+	bpf_map_update_elem(cfg_fd, &k_so, &one, BPF_ANY);
+	fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd >= 0) {
+		if (getsockopt(fd, IPPROTO_IP, VTOA_SO_GET_ADDR, &ss, &len) < 0 &&
+		    errno == EFAULT)
+			bpf_map_update_elem(cfg_fd, &k_err, &zero, BPF_ANY);
+		close(fd);
+	}
+	bpf_map_update_elem(cfg_fd, &k_so, &so, BPF_ANY);
+}
+
 static int cmd_attach(int argc, char **argv)
 {
 	const char *sw_name[8], *sw_val[8], *trusted = "";
@@ -449,6 +481,7 @@ static int cmd_attach(int argc, char **argv)
 			goto attach_fail;
 		attached++;
 	}
+	probe_sockopt_errno(cfg_fd);
 	bpf_object__close(obj);
 	close(cg);
 	if (vlog)
@@ -564,7 +597,9 @@ static int cmd_get(const char *name)
 	for (k = 0; k < VTOA_NCFG; k++) {
 		__u32 v;
 
-		if (!cfg_names[k] || strcmp(cfg_names[k], name))
+		if (k == VTOA_CFG_errno && !strcmp(name, "sockopt_errno"))
+			; /* read-only: what the attach probe found */
+		else if (!cfg_names[k] || strcmp(cfg_names[k], name))
 			continue;
 		if (bpf_map_lookup_elem(cfg_fd, &k, &v))
 			die(1, "read %s: %s", name, strerror(errno));

@@ -28,6 +28,14 @@ enum {
 	VTOA_CFG_getsockopt,		/* default 1 */
 	VTOA_CFG_ipv6_kind254,		/* default 0 */
 	VTOA_CFG_trusted,		/* 1: trusted_sources not empty */
+	/*
+	 * 1: the kernel lets a cgroup getsockopt program set retval to an
+	 * error (5.18's bpf_set_retval series; before, it turns any error into
+	 * EFAULT). The loader probes it at attach (vtoa-bpf get sockopt_errno);
+	 * with 0 the program leaves the kernel's own error, ENOPROTOOPT, where
+	 * the module answers ENOENT or ENOTCONN.
+	 */
+	VTOA_CFG_errno,
 	VTOA_NCFG
 };
 

@@ -224,7 +224,13 @@ static __always_inline void take(const struct scratch *s, struct vtoa_bpf_toa *t
 /* the packet's source (the peer) in trusted_sources? */
 static __always_inline int source_trusted(struct bpf_sock_ops *skops)
 {
-	struct vtoa_bpf_cidr k = { .prefixlen = 128 };
+	/*
+	 * Zeroed and filled at run time, not by an initialiser: clang would
+	 * copy that from a .rodata constant, and 5.10 rejects the BTF of an
+	 * object whose .rodata DATASEC has no variables ("vlen == 0"): no
+	 * BTF, no sk storage map.
+	 */
+	struct vtoa_bpf_cidr k;
 	/* every field read straight from the context, unconditionally: the
 	 * verifier refuses a load through a computed context pointer */
 	__u32 fam = CTX(skops->family), v4 = CTX(skops->remote_ip4);
@@ -233,6 +239,8 @@ static __always_inline int source_trusted(struct bpf_sock_ops *skops)
 
 	if (!config(VTOA_CFG_trusted))
 		return 1;
+	__builtin_memset(&k, 0, sizeof(k));
+	k.prefixlen = 128;
 	if (fam == AF_INET) {
 		k.addr[10] = 0xff;
 		k.addr[11] = 0xff;
@@ -460,6 +468,19 @@ int vtoa_getpeername6(struct bpf_sock_addr *ctx)
 #define SA_IN_LEN	16
 #define SA_IN6_LEN	28
 
+/*
+ * Fail the call with err where the kernel allows a program to set an error
+ * (VTOA_CFG_errno, probed by the loader); before 5.18 leave the kernel's
+ * own, ENOPROTOOPT (any other value would become EFAULT).
+ */
+static __always_inline int fail(struct bpf_sockopt *ctx, int err)
+{
+	if (config(VTOA_CFG_errno))
+		CTX(ctx->retval) = err;
+	CTX(ctx->optlen) = 0;
+	return 1;
+}
+
 SEC("cgroup/getsockopt")
 int vtoa_getsockopt(struct bpf_sockopt *ctx)
 {
@@ -480,11 +501,8 @@ int vtoa_getsockopt(struct bpf_sockopt *ctx)
 	if (ctx->optlen < 0)
 		return 1;
 	if (!sk->dst_port || sk->state == BPF_TCP_CLOSE ||
-	    sk->state == BPF_TCP_SYN_SENT || sk->state == BPF_TCP_LISTEN) {
-		CTX(ctx->retval) = -ENOTCONN;
-		CTX(ctx->optlen) = 0;
-		return 1;
-	}
+	    sk->state == BPF_TCP_SYN_SENT || sk->state == BPF_TCP_LISTEN)
+		return fail(ctx, -ENOTCONN);
 
 	t = bpf_sk_storage_get(&toa, sk, NULL, 0);
 	if (t) {
@@ -504,11 +522,8 @@ int vtoa_getsockopt(struct bpf_sockopt *ctx)
 		}
 	} else {
 		count(VTOA_STAT_getsockopt_no_toa, 1);
-		if (ctx->optname == VTOA_SO_GET_TOA) {
-			CTX(ctx->retval) = -ENOENT;
-			CTX(ctx->optlen) = 0;
-			return 1;
-		}
+		if (ctx->optname == VTOA_SO_GET_TOA)
+			return fail(ctx, -ENOENT);
 		/* the ordinary peer, in the socket's family */
 		port = sk->dst_port;
 		if (sk->family == AF_INET6) {

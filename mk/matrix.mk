@@ -12,8 +12,10 @@
 # kernel-matrix-arm64 took 460 s instead of ~310 s) is in make kernel-matrix
 # only; its module is built in make check (kernel-matrix-check cross-builds
 # 5.10's and 6.12's for arm64).
-.PHONY: kernel-matrix kernel-matrix-arm64 kernel-matrix-fetch kernel-matrix-check
-check: kernel-matrix-check kernel-matrix-arm64
+#   make kernel-matrix-ebpf                              the eBPF backend's suite tests (10-50) on
+#                                                        5.10 and 6.12 (6.1: make vm-test-ebpf), ~2 min
+.PHONY: kernel-matrix kernel-matrix-arm64 kernel-matrix-fetch kernel-matrix-check kernel-matrix-ebpf
+check: kernel-matrix-check kernel-matrix-arm64 kernel-matrix-ebpf
 kernel-matrix:
 	$(TOP)/tests/vm/matrix --arch all $(MATRIX_ARGS)
 
@@ -25,3 +27,6 @@ kernel-matrix-fetch:
 
 kernel-matrix-check:
 	$(TOP)/tests/vm/matrix --kernels "5.10 6.12"
+
+kernel-matrix-ebpf:
+	$(TOP)/tests/vm/matrix --backend ebpf --kernels "5.10 6.12" --only '[1-5]0-*' $(MATRIX_ARGS)

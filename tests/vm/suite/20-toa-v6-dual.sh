@@ -37,7 +37,7 @@ assert_eq "$(stat toa_v4)" 2 toa_v4
 TOA6K="fe14 10e1 20010db8000c00000000000000000007"
 out=$(toa-peer conn --src 2001:db8::2 --dst "[2001:db8::1]:8066" --sport 42005 --ack-opt "$TOA6K") ||
 	fail "254/20 connection failed"
-assert_match "$out" "peer=6/\[2001:db8::2\]:42005 .*toa=E/ENOENT" "254/20 ignored by default"
+assert_match "$out" "peer=6/\[2001:db8::2\]:42005 .*toa=E/$E_NOENT" "254/20 ignored by default"
 param ipv6_kind254 1
 out=$(toa-peer conn --src 2001:db8::2 --dst "[2001:db8::1]:8066" --sport 42006 --ack-opt "$TOA6K") ||
 	fail "254/20 connection failed"

@@ -27,7 +27,7 @@ do
 	before=$(stat toa_malformed)
 	out=$(toa-peer conn --src 192.0.2.2 --dst 192.0.2.1:8004 --sport $port --ack-opt "$layout") ||
 		fail "layout '$layout': connection failed"
-	assert_match "$out" "^listener=v4 accept=4/192\.0\.2\.2:$port peer=4/192\.0\.2\.2:$port name=4/192\.0\.2\.1:8004 opt=4/192\.0\.2\.2:$port toa=E/ENOENT$" "layout '$layout'"
+	assert_match "$out" "^listener=v4 accept=4/192\.0\.2\.2:$port peer=4/192\.0\.2\.2:$port name=4/192\.0\.2\.1:8004 opt=4/192\.0\.2\.2:$port toa=E/$E_NOENT$" "layout '$layout'"
 	assert_eq "$(stat toa_malformed)" $((before + 1)) "toa_malformed after '$layout'"
 done
 log "$n malformed layouts ignored"
@@ -43,7 +43,7 @@ while [ $i -lt 25 ]; do
 		sed -E 's/(..)/\1 /g; s/\<(fd|fe|13|1d|08)\>/fc/g' | tr -d ' ')
 	out=$(toa-peer conn --src 192.0.2.2 --dst 192.0.2.1:8004 --sport $port --ack-opt "$hex") ||
 		fail "random layout $hex: connection failed"
-	assert_match "$out" "peer=4/192\.0\.2\.2:$port name=4/192\.0\.2\.1:8004 opt=4/192\.0\.2\.2:$port toa=E/ENOENT$" "random layout $hex"
+	assert_match "$out" "peer=4/192\.0\.2\.2:$port name=4/192\.0\.2\.1:8004 opt=4/192\.0\.2\.2:$port toa=E/$E_NOENT$" "random layout $hex"
 done
 assert_eq "$(stat syn_recv_sock_toa)" 0 syn_recv_sock_toa
 assert_eq "$(stat entries_live)" 0 entries_live

@@ -11,7 +11,7 @@ assert_eq "$(param trusted_sources)" "192.0.2.2/32" "trusted_sources as loaded"
 out=$(toa-peer conn --src 192.0.2.2 --dst 192.0.2.1:8004 --sport 45001 --ack-opt "$TOA") || fail "conn 1"
 assert_match "$out" "peer=4/198\.51\.100\.7:4321 " "trusted proxy believed"
 out=$(toa-peer conn --src 192.0.2.3 --dst 192.0.2.1:8004 --sport 45002 --ack-opt "$TOA") || fail "conn 2"
-assert_match "$out" "peer=4/192\.0\.2\.3:45002 .*toa=E/ENOENT" "untrusted source ignored"
+assert_match "$out" "peer=4/192\.0\.2\.3:45002 .*toa=E/$E_NOENT" "untrusted source ignored"
 assert_eq "$(stat toa_untrusted)" 1 toa_untrusted
 
 # change at run time: now only .3 and an IPv6 range are trusted

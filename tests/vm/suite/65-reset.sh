@@ -14,4 +14,4 @@ i=0
 while ! grep -q '^now end' "$SERVER_OUT" && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
 grep '^now' "$SERVER_OUT"
 line=$(grep '^now fd=' "$SERVER_OUT") || fail "the server closed the aborted socket"
-assert_match "$line" "peer=E/ENOTCONN opt=E/ENOTCONN toa=E/ENOTCONN opt16=E/ENOTCONN$" "aborted TOA socket"
+assert_match "$line" "peer=E/ENOTCONN opt=E/$E_NOTCONN toa=E/$E_NOTCONN opt16=E/$E_NOTCONN$" "aborted TOA socket"

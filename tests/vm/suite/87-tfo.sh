@@ -44,7 +44,7 @@ while ! grep -q '^now end' "$SERVER_OUT" && [ $i -lt 50 ]; do sleep 0.1; i=$((i 
 grep '^now fd' "$SERVER_OUT"
 grep -q '^now fd=.* peer=4/198\.51\.100\.7:4322 opt=4/198\.51\.100\.7:4322 ' "$SERVER_OUT" ||
 	fail "TOA on the ACK of a Fast Open connection not seen after the handshake"
-grep -q '^now fd=.* peer=4/192\.0\.2\.2:47103 opt=4/192\.0\.2\.2:47103 toa=E/ENOENT ' "$SERVER_OUT" ||
+grep -q "^now fd=.* peer=4/192\.0\.2\.2:47103 opt=4/192\.0\.2\.2:47103 toa=E/$E_NOENT " "$SERVER_OUT" ||
 	fail "experimental TFO option taken for a TOA"
 grep -q '^now fd=.* peer=4/198\.51\.100\.7:4324 ' "$SERVER_OUT" ||
 	fail "TOA on the ACK after an experimental TFO SYN not seen"

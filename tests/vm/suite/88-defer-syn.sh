@@ -41,7 +41,7 @@ assert_match "$out" "peer=4/198\.51\.100\.8:4322 " "deferred accept, SYN and ACK
 out=$(conn6 --sport 42015 --ack-opt "$V6")
 assert_match "$out" "peer=6/\[2001:db8:c::9\]:4323 " "deferred accept, IPv6 TOA on the ACK"
 out=$(conn --sport 42016)
-assert_match "$out" "peer=4/192\.0\.2\.2:42016 .*toa=E/ENOENT$" "deferred accept without a TOA: the proxy"
+assert_match "$out" "peer=4/192\.0\.2\.2:42016 .*toa=E/$E_NOENT$" "deferred accept without a TOA: the proxy"
 assert_eq "$(stat toa_deferred)" 3 "toa_deferred (TOAs kept from held-back ACKs)"
 assert_eq "$(stat reqs_live)" 0 reqs_live
 server_stop
@@ -49,7 +49,7 @@ server_stop
 sysctl -qw net.ipv4.tcp_syncookies=2 || fail "cannot force SYN cookies"
 server_start --v4 8004
 out=$(conn --sport 42021 --syn-opt "020405b4 $A")
-assert_match "$out" "peer=4/192\.0\.2\.2:42021 .*toa=E/ENOENT$" "SYN cookies: a TOA on the SYN alone cannot be kept"
+assert_match "$out" "peer=4/192\.0\.2\.2:42021 .*toa=E/$E_NOENT$" "SYN cookies: a TOA on the SYN alone cannot be kept"
 assert_eq "$(stat toa_syn_cookie)" 1 "toa_syn_cookie (the SYN's TOA, lost to the cookie)"
 assert_eq "$(stat toa_req_dropped)" 0 "toa_req_dropped (nothing was kept, nothing abandoned)"
 out=$(conn --sport 42022 --syn-opt "020405b4 $A" --ack-opt "$B")

@@ -59,7 +59,7 @@ assert_match "$LINE" ' peer=6/\[2001:db8:c::7\]:4321 .* toa=6/\[2001:db8:c::7\]:
 
 try dpvs 2001:db8:c::7 254 "$V6"
 syn_lacks fe14 "dpvs v6 254/20"
-assert_match "$LINE" ' toa=E/ENOENT ' "dpvs v6 254/20 with ipv6_kind254=0"
+assert_match "$LINE" " toa=E/$E_NOENT " "dpvs v6 254/20 with ipv6_kind254=0"
 param ipv6_kind254 1
 try dpvs 2001:db8:c::7 254 "$V6"
 assert_match "$LINE" ' toa=6/\[2001:db8:c::7\]:4321 ' "dpvs v6 254/20 with ipv6_kind254=1"

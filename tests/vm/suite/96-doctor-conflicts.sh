@@ -108,7 +108,7 @@ log "TOA, rewriting program: $out"
 assert_match "$out" "accept=4/198\.51\.100\.7:4321 peer=4/198\.51\.100\.7:4321 .*opt=4/198\.51\.100\.7:4321 " "vtoa wins over the program"
 out=$(toa-peer conn --src 192.0.2.2 --dst 192.0.2.1:8096 --sport 49602) || fail "connection without TOA failed"
 log "no TOA, rewriting program: $out"
-assert_match "$out" "accept=4/203\.0\.113\.9:49602 peer=4/203\.0\.113\.9:49602 .*opt=4/203\.0\.113\.9:49602 toa=E/ENOENT" "the program's rewrite without a TOA"
+assert_match "$out" "accept=4/203\.0\.113\.9:49602 peer=4/203\.0\.113\.9:49602 .*opt=4/203\.0\.113\.9:49602 toa=E/$E_NOENT" "the program's rewrite without a TOA"
 bpf-getpeername detach >/dev/null || fail "bpf-getpeername detach (rewrite)"
 clean "after the rewriting program"
 
