@@ -12,10 +12,14 @@
 # kernel-matrix-arm64 took 460 s instead of ~310 s) is in make kernel-matrix
 # only; its module is built in make check (kernel-matrix-check cross-builds
 # 5.10's and 6.12's for arm64).
-#   make kernel-matrix-ebpf                              the eBPF backend's suite tests (10-50) on
-#                                                        5.10 and 6.12 (6.1: make vm-test-ebpf), ~2 min
-.PHONY: kernel-matrix kernel-matrix-arm64 kernel-matrix-fetch kernel-matrix-check kernel-matrix-ebpf
-check: kernel-matrix-check kernel-matrix-arm64 kernel-matrix-ebpf
+#   make kernel-matrix-ebpf                              the suite on the eBPF backend on
+#                                                        5.10 and 6.12 (6.1: make vm-test-ebpf), ~5 min
+# make check runs it on 5.10 only (kernel-matrix-ebpf-check, ~1.5 min:
+# Alibaba Cloud Linux 3's kernel series, and the one that differs: no
+# getsockopt errors from a program before 5.18); a fresh .ci/run took 43 min
+# on a machine busy with other guests, so 6.12's is in kernel-matrix-ebpf.
+.PHONY: kernel-matrix kernel-matrix-arm64 kernel-matrix-fetch kernel-matrix-check kernel-matrix-ebpf kernel-matrix-ebpf-check
+check: kernel-matrix-check kernel-matrix-arm64 kernel-matrix-ebpf-check
 kernel-matrix:
 	$(TOP)/tests/vm/matrix --arch all $(MATRIX_ARGS)
 
@@ -29,4 +33,7 @@ kernel-matrix-check:
 	$(TOP)/tests/vm/matrix --kernels "5.10 6.12"
 
 kernel-matrix-ebpf:
-	$(TOP)/tests/vm/matrix --backend ebpf --kernels "5.10 6.12" --only '[1-5]0-*' $(MATRIX_ARGS)
+	$(TOP)/tests/vm/matrix --backend ebpf --kernels "5.10 6.12" $(MATRIX_ARGS)
+
+kernel-matrix-ebpf-check:
+	$(TOP)/tests/vm/matrix --backend ebpf --kernels 5.10 $(MATRIX_ARGS)

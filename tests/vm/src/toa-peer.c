@@ -154,6 +154,8 @@ static struct {
 	/* kernel state for the expected answers (load) */
 	bool mod_gso, mod_gpn;
 	bool kind254;		/* ipv6_kind254: kind 254 length 20 is IPv6 */
+	bool bpf;		/* the eBPF backend (bpf/) is attached, not the module */
+	const char *enoent;	/* 1349 without a TOA: E/ENOENT (E/ENOPROTOOPT: eBPF before 5.18) */
 	int expect;
 	long src_count[SRC_NR];	/* --toa random: connections by TOA source */
 	uint64_t tx_errors;
@@ -1235,9 +1237,12 @@ static bool verify_line(struct conn *c, char *why, size_t whylen)
 		exp_toa = toa;
 	} else {
 		exp_opt = proxy;
-		exp_toa = "E/ENOENT";
+		exp_toa = P.enoent;
 	}
 	exp_peer = P.mod_gpn && honoured ? toapeer : proxy;
+	/* eBPF: an IPv6 TOA cannot become an AF_INET socket's peer (bpf/README.md) */
+	if (P.bpf && !sock6 && c->exp.family == 6)
+		exp_peer = proxy;
 
 	chk[nchk].key = "opt";
 	chk[nchk++].want = exp_opt;
@@ -1674,14 +1679,42 @@ static int timers(void)
 	return (int)((next - P.now + 999999) / 1000000);
 }
 
+/* "vtoa-bpf get NAME" of the attached eBPF backend: 0 or 1, -1 unknown */
+static int bpf_get(const char *name)
+{
+	char cmd[64], buf[16] = "";
+	FILE *f;
+
+	snprintf(cmd, sizeof(cmd), "vtoa-bpf get %s 2>/dev/null", name);
+	f = popen(cmd, "r");
+	if (!f)
+		return -1;
+	if (!fgets(buf, sizeof(buf), f))
+		buf[0] = 0;
+	pclose(f);
+	return buf[0] == '1' ? 1 : buf[0] == '0' ? 0 : -1;
+}
+
 static void read_module_state(void)
 {
 	char buf[16];
 	bool mod = access("/sys/module/vtoa", F_OK) == 0;
 
-	P.mod_gso = mod;
-	P.mod_gpn = mod;
-	if (mod) {
+	P.bpf = !mod && access("/sys/fs/bpf/vtoa", F_OK) == 0;
+	P.enoent = "E/ENOENT";
+	if (P.bpf) {
+		/* the eBPF backend: its switches through its loader */
+		mod = true;
+		P.kind254 = bpf_get("ipv6_kind254") == 1;
+		P.mod_gso = bpf_get("getsockopt") != 0;
+		P.mod_gpn = bpf_get("getpeername") != 0;
+		if (bpf_get("sockopt_errno") == 0)
+			P.enoent = "E/ENOPROTOOPT";
+	} else {
+		P.mod_gso = mod;
+		P.mod_gpn = mod;
+	}
+	if (mod && !P.bpf) {
 		static const char *const names[3] = {
 			"/sys/module/vtoa/parameters/getsockopt",
 			"/sys/module/vtoa/parameters/getpeername",
@@ -1857,7 +1890,8 @@ static void usage(void)
 "  --defer            --toa random: the server has TCP_DEFER_ACCEPT (toa-server\n"
 "                     --defer), so a TOA on the data segment counts too\n"
 "  --expect auto|toa|proxy|nomod  what the server must report (default auto:\n"
-"                     nomod if /sys/module/vtoa is absent, proxy for --toa\n"
+"                     nomod if neither /sys/module/vtoa nor the eBPF backend\n"
+"                     (/sys/fs/bpf/vtoa, switches by vtoa-bpf get) is there, proxy for --toa\n"
 "                     none, toa otherwise; module parameters getsockopt and\n"
 "                     getpeername are honoured)\n"
 "                     toa: opt=toa=TOA, peer=accept=TOA (if getpeername=1)\n"

@@ -19,7 +19,12 @@ assert_match "$(grep '^now listener=v4 ' "$SERVER_OUT")" "opt=E/$E_NOTCONN$" "13
 assert_match "$(grep '^now listener=v6only ' "$SERVER_OUT")" "opt=E/$E_NOTCONN$" "1348 on a listening IPv6 socket"
 assert_match "$(grep 'peer=4/198\.51\.100\.7:4321 ' "$SERVER_OUT")" \
 	"opt16=16:020010e1c63364070000000000000000$" "IPv4 TOA in 16 bytes"
-assert_match "$(grep 'peer=6/\[2001:db8:c::7\]:4321 ' "$SERVER_OUT")" \
-	"opt16=28:0a0010e10000000020010db8000c0000$" "IPv6 TOA truncated to 16 bytes, len 28"
+if backend_lacks sockopt-true-length "a cgroup getsockopt program cannot make optlen larger than the caller's buffer: a truncated answer's len is what was copied (16), not 28 (checked)"; then
+	assert_match "$(grep 'peer=6/\[2001:db8:c::7\]:4321 ' "$SERVER_OUT")" \
+		"opt16=16:0a0010e10000000020010db8000c0000$" "IPv6 TOA truncated to 16 bytes, len 16"
+else
+	assert_match "$(grep 'peer=6/\[2001:db8:c::7\]:4321 ' "$SERVER_OUT")" \
+		"opt16=28:0a0010e10000000020010db8000c0000$" "IPv6 TOA truncated to 16 bytes, len 28"
+fi
 assert_match "$(grep 'peer=4/192\.0\.2\.2:46602 ' "$SERVER_OUT")" \
 	"toa=E/$E_NOENT opt16=16:0200b60ac00002020000000000000000$" "no TOA: the peer in 16 bytes"

@@ -12,9 +12,13 @@ toa-peer load --src 192.0.2.2 --dst 192.0.2.1:8004 --count 200 --parallel 32 --t
 toa-peer load --src 2001:db8::2 --dst "[2001:db8::1]:8006" --count 100 --parallel 32 --toa v6 --close keep --sport $base ||
 	fail "opening 100 kept v6 TOA connections failed"
 assert_eq "$(stat entries_live)" 300 "entries_live with 300 open"
-[ -d /sys/kernel/slab/vtoa_entry ] || fail "no vtoa_entry slab cache (guest needs slab_nomerge)"
-objs=$(cut -d' ' -f1 /sys/kernel/slab/vtoa_entry/objects)
-[ "$objs" -ge 300 ] || fail "vtoa_entry slab objects: $objs, want >= 300"
+SLAB=1
+backend_lacks slab-cache "the TOAs live in sk storage (freed with their socket or the map), not in the module's vtoa_entry slab cache: entries_live is checked, not slab objects" && SLAB=
+if [ -n "$SLAB" ]; then
+	[ -d /sys/kernel/slab/vtoa_entry ] || fail "no vtoa_entry slab cache (guest needs slab_nomerge)"
+	objs=$(cut -d' ' -f1 /sys/kernel/slab/vtoa_entry/objects)
+	[ "$objs" -ge 300 ] || fail "vtoa_entry slab objects: $objs, want >= 300"
+fi
 
 cycle=0
 while [ $cycle -lt 5 ]; do
@@ -45,9 +49,11 @@ while [ "$(stat entries_live)" != 0 ] && [ $i -lt 50 ]; do sleep 0.2; i=$((i + 1
 assert_eq "$(stat entries_live)" 0 "entries_live after close"
 # the guest boots with slab_nomerge, so the module's cache is its own:
 # after an RCU grace period and a shrink, no object may be left in it
-sleep 1
-echo 1 >/sys/kernel/slab/vtoa_entry/shrink || fail "cannot shrink the vtoa_entry cache"
-assert_eq "$(cut -d' ' -f1 /sys/kernel/slab/vtoa_entry/objects)" 0 "vtoa_entry slab objects after close"
+if [ -n "$SLAB" ]; then
+	sleep 1
+	echo 1 >/sys/kernel/slab/vtoa_entry/shrink || fail "cannot shrink the vtoa_entry cache"
+	assert_eq "$(cut -d' ' -f1 /sys/kernel/slab/vtoa_entry/objects)" 0 "vtoa_entry slab objects after close"
+fi
 
 # after the last unload sockets behave as without the module
 server_start --v4 8004

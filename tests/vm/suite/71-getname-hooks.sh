@@ -7,6 +7,7 @@
 # unchanged; and both unload safely with getpeername() calls in flight.
 # kprobes switched off in debugfs blind the fallback only.
 . "$VTOA_LIB"
+backend_skip "the module's kernel hooks (ftrace redirect, kretprobes) and their fallbacks; the eBPF backend has no hooks of its own"
 [ -f "$VTOA/vtoa-fault.ko" ] || fail "$VTOA/vtoa-fault.ko missing (tests/vm/run and the matrix build it)"
 peer_setup
 V4="fe08 10e1 c6336407"				# 198.51.100.7:4321

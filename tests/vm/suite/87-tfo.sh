@@ -42,13 +42,20 @@ kill -USR1 "$SERVER_PID"
 i=0
 while ! grep -q '^now end' "$SERVER_OUT" && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
 grep '^now fd' "$SERVER_OUT"
-grep -q '^now fd=.* peer=4/198\.51\.100\.7:4322 opt=4/198\.51\.100\.7:4322 ' "$SERVER_OUT" ||
-	fail "TOA on the ACK of a Fast Open connection not seen after the handshake"
 grep -q "^now fd=.* peer=4/192\.0\.2\.2:47103 opt=4/192\.0\.2\.2:47103 toa=E/$E_NOENT " "$SERVER_OUT" ||
 	fail "experimental TFO option taken for a TOA"
-grep -q '^now fd=.* peer=4/198\.51\.100\.7:4324 ' "$SERVER_OUT" ||
-	fail "TOA on the ACK after an experimental TFO SYN not seen"
-grep -q '^now fd=.* peer=6/\[2001:db8:c::7\]:4325 ' "$SERVER_OUT" ||
-	fail "IPv6 TOA on the ACK of a Fast Open connection not seen"
-assert_eq "$(stat entries_live)" 4 "entries_live (four TOA connections open)"
+if backend_lacks tfo-ack-toa "a Fast Open child is made from the SYN; sock_ops gets no callback with the segment completing its handshake (bpf_skops_parse_hdr skips SYN_RECV): a TOA only on that ACK is lost, the proxy is seen (checked)"; then
+	for c in "4/192\.0\.2\.2:47102" "4/192\.0\.2\.2:47104" "6/\[2001:db8::2\]:47105"; do
+		grep -q "^now fd=.* peer=$c opt=$c " "$SERVER_OUT" || fail "Fast Open, TOA on the ACK only: not the proxy's $c"
+	done
+	assert_eq "$(stat entries_live)" 1 "entries_live (the SYN's TOA connection)"
+else
+	grep -q '^now fd=.* peer=4/198\.51\.100\.7:4322 opt=4/198\.51\.100\.7:4322 ' "$SERVER_OUT" ||
+		fail "TOA on the ACK of a Fast Open connection not seen after the handshake"
+	grep -q '^now fd=.* peer=4/198\.51\.100\.7:4324 ' "$SERVER_OUT" ||
+		fail "TOA on the ACK after an experimental TFO SYN not seen"
+	grep -q '^now fd=.* peer=6/\[2001:db8:c::7\]:4325 ' "$SERVER_OUT" ||
+		fail "IPv6 TOA on the ACK of a Fast Open connection not seen"
+	assert_eq "$(stat entries_live)" 4 "entries_live (four TOA connections open)"
+fi
 sysctl -qw net.ipv4.tcp_fastopen=1

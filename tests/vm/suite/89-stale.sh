@@ -7,6 +7,7 @@
 # met on the way are dropped (toa_stale), and entries_live stays exact
 # (the slab's own object count).
 . "$VTOA_LIB"
+backend_skip "a missed destruction in the module's table (vtoa-fault.ko); sk storage is freed by the kernel with its socket, so no entry can outlive it"
 [ -f "$VTOA/vtoa-fault.ko" ] || fail "$VTOA/vtoa-fault.ko missing (tests/vm/run and the matrix build it)"
 VTOA_KO=$VTOA/vtoa-fault.ko
 peer_setup

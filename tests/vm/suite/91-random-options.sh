@@ -43,11 +43,13 @@ random_load 6000 91001
 assert_eq "$data" 0 "toa_data without TCP_DEFER_ACCEPT"
 syn1=$syn with1=$((syn + ack)) none1=$none
 assert_eq "$(stat toa_syn)" "$syn1" "toa_syn (TOAs kept from SYNs)"
-assert_eq "$(stat toa_deferred)" 0 "toa_deferred without TCP_DEFER_ACCEPT"
+backend_lacks request-counters "no request-socket state: toa_deferred, toa_req_dropped, toa_syn_cookie, reqs_live do not exist" ||
+	assert_eq "$(stat toa_deferred)" 0 "toa_deferred without TCP_DEFER_ACCEPT"
 server_stop
 
 # 2. TCP_DEFER_ACCEPT (the bare ACK is held back, the data segment creates
 #    the connection), and kind 254 length 20 taken as IPv6
+if backend_lacks defer-ack-toa "under TCP_DEFER_ACCEPT a TOA on the held-back ACK alone is lost (88-defer-syn checks it); toa-peer's --defer prediction is the module's: part 2 is not run"; then :; else
 server_start --v4 8004 --quiet --defer 5
 param ipv6_kind254 1
 random_load 5000 91002 --defer
@@ -61,6 +63,7 @@ assert_eq "$(stat toa_syn_cookie)" 0 toa_syn_cookie
 assert_eq "$(stat reqs_live)" 0 reqs_live
 server_stop
 param ipv6_kind254 0
+fi
 
 # 3. the check bites: predicting with --defer against a plain listener,
 #    exactly the connections expected to take the data segment's TOA are bad
@@ -75,4 +78,4 @@ server_stop
 i=0
 while [ "$(stat entries_live)" != 0 ] && [ $i -lt 100 ]; do sleep 0.2; i=$((i + 1)); done
 assert_eq "$(stat entries_live)" 0 "entries_live after all closed"
-assert_eq "$(stat reqs_live)" 0 "reqs_live at the end"
+backend_lacks request-counters "no reqs_live" || assert_eq "$(stat reqs_live)" 0 "reqs_live at the end"
