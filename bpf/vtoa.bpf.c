@@ -550,6 +550,16 @@ int vtoa_getsockopt(struct bpf_sockopt *ctx)
 	/* as much as the caller's buffer holds (truncated like getpeername) */
 	out = ctx->optval;
 	end = ctx->optval_end;
+	/*
+	 * No buffer at all: leave the kernel's answer (ENOPROTOOPT). Besides
+	 * a zero-length call this is the window in which the first attach of
+	 * a getsockopt program switches the kernel's static key on between
+	 * its reading of the caller's optlen (skipped: max 0) and the run of
+	 * the programs; succeeding with nothing copied would then hand the
+	 * caller an empty address (seen in 70-unload-live's reattach cycles).
+	 */
+	if ((void *)(out + 1) > (void *)end)
+		return 1;
 	n = 0;
 	for (j = 0; j < SA_IN6_LEN; j++) {
 		if (j >= alen || (void *)(out + j + 1) > (void *)end)

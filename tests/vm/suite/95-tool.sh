@@ -4,6 +4,7 @@
 # output into a full disk (one line, exit 74) and a closed pipe (SIGPIPE), unload
 # (twice: idempotent).
 . "$VTOA_LIB"
+backend_skip "the vtoa tool drives the module here; its eBPF backend (vtoa.conf backend =) is tested in its own test"
 command -v vtoa >/dev/null || fail "vtoa (the Swift tool) is not in the payload's bin/"
 rel=$(uname -r)
 mkdir -p "/lib/modules/$rel/updates/dkms" /etc/vtoa
