@@ -55,14 +55,14 @@ public struct DoctorReport: Sendable {
         "headers": ["module-support", "kernel-config"],
         "dkms": ["module-support", "kernel-config", "headers"],
         "module-file": ["module-support", "kernel-config", "headers", "dkms"],
-        "module-loaded": ["module-support", "kernel-config", "ftrace-enabled", "module-file"],
+        "module-loaded": ["module-support", "kernel-config", "ftrace-enabled", "module-file", "signing"],
         "kernel-vtoa": ["module-support"],
         "conflict": ["module-support"],
-        "service": ["module-support", "kernel-config", "ftrace-enabled", "module-file", "module-loaded"],
+        "service": ["module-support", "kernel-config", "ftrace-enabled", "module-file", "signing", "module-loaded"],
         "counters": ["module-loaded"],
         "lost": ["module-loaded"],
         "ipv6-kind254": ["module-loaded"],
-        "end-to-end": ["module-support", "kernel-config", "kprobes-enabled", "ftrace-enabled", "module-loaded"],
+        "end-to-end": ["module-support", "kernel-config", "kprobes-enabled", "ftrace-enabled", "signing", "module-loaded"],
     ]
 
     /// Orders the checks and marks each failure that follows from an
@@ -253,22 +253,7 @@ extension Machine {
         checks.append(ftraceEnabledCheck())
 
         // 5. Lockdown and module signatures.
-        let lockdown = facts.readFile("/sys/kernel/security/lockdown").flatMap { t -> String? in
-            guard let open = t.firstIndex(of: "["), let close = t.firstIndex(of: "]"), open < close else { return nil }
-            return String(t[t.index(after: open)..<close])
-        }
-        let sigEnforce = facts.readFile("/sys/module/module/parameters/sig_enforce")?.trimmingWhitespace()
-        var lockNotes: [String] = []
-        if let l = lockdown, l != "none" { lockNotes.append("kernel lockdown is '\(l)'") }
-        if sigEnforce == "Y" || sigEnforce == "1" { lockNotes.append("module.sig_enforce is on") }
-        if lockNotes.isEmpty {
-            checks.append(Check("signing", .ok, "no lockdown, unsigned modules allowed"
-                                + (lockdown == nil ? " (no /sys/kernel/security/lockdown)" : "")))
-        } else {
-            checks.append(Check("signing", report.loaded ? .ok : .warn,
-                                lockNotes.joined(separator: ", ") + ": only signed modules load",
-                                remedy: "let DKMS sign vtoa and enroll its key with 'mokutil --import /var/lib/dkms/mok.pub', or disable Secure Boot"))
-        }
+        checks.append(signingCheck(loaded: report.loaded, file: file))
 
         // 6. What fights the module: another TOA module, the kernel's own
         //    vtoa, cgroup eBPF programs rewriting getpeername().
@@ -607,5 +592,30 @@ extension Machine {
         return Check("ipv6-kind254", .warn, "\(n) TOA option\(n == 1 ? "" : "s") of kind 254 length 20 (IPv6 as dpvs-style proxies send it) ignored: ipv6_kind254 is off",
                      remedy: configured ? "ipv6_kind254 = yes is in \(configPath) but not applied: run 'vtoa reload'"
                                         : "set 'ipv6_kind254 = yes' in \(configPath), then 'vtoa reload'")
+    }
+}
+
+extension Machine {
+    /// Secure Boot, lockdown and module.sig_enforce against the module file:
+    /// an unsigned module cannot load where signatures are enforced.
+    func signingCheck(loaded: Bool, file: ModuleFile?) -> Check {
+        let e = SignatureEnforcement.detect(facts)
+        guard e.enforced else {
+            return Check("signing", .ok, "module signatures not enforced (no Secure Boot, lockdown or module.sig_enforce)")
+        }
+        let what = "the kernel enforces module signatures (\(e.description))"
+        if loaded {
+            return Check("signing", .ok, "\(what); \(moduleName) is loaded, its signature was accepted")
+        }
+        guard let file else {
+            return Check("signing", .warn, "\(what): \(moduleName).ko must be signed by an enrolled key",
+                         remedy: "once DKMS has built it (it signs with \(SignatureEnforcement.dkmsKey)): \(SignatureEnforcement.remedy)")
+        }
+        guard let signer = file.signer else {
+            return Check("signing", .fail, "\(what) and \(file.path) is not signed: the kernel will refuse it",
+                         remedy: "rebuild it signed: Debian's dkms signs with \(SignatureEnforcement.dkmsKey) when openssl is installed (apt install openssl, then 'vtoa install --force'); then \(SignatureEnforcement.remedy)")
+        }
+        return Check("signing", .warn, "\(what); \(file.path) is signed by '\(signer)': it loads only if that key is enrolled",
+                     remedy: "check with 'mokutil --test-key \(SignatureEnforcement.dkmsKey)'; if it is not enrolled: \(SignatureEnforcement.remedy)")
     }
 }

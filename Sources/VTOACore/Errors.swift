@@ -16,6 +16,9 @@ public enum VTOAError: Error, Equatable, Sendable {
     case moduleNotLoaded(name: String)
     case moduleAlreadyLoaded(name: String)
     case moduleOperationFailed(operation: String, name: String, reason: String)
+    /// The kernel enforces module signatures (`enforcement`: what does) and
+    /// the module is unsigned or was refused (`detail`).
+    case moduleSignatureRequired(name: String, enforcement: String, detail: String)
     case parameterWriteFailed(path: String, reason: String)
     case statsUnavailable(path: String, reason: String)
     case noSystemd(reason: String)
@@ -52,6 +55,7 @@ public enum VTOAError: Error, Equatable, Sendable {
         case .busRefused: return 22
         case .noSuchUnit: return 23
         case .jobFailed: return 24
+        case .moduleSignatureRequired: return 25
         case .dkmsMissing: return 30
         case .dkmsFailed: return 31
         case .headersMissing: return 32
@@ -102,6 +106,8 @@ public enum VTOAError: Error, Equatable, Sendable {
             return "module \(name) is already loaded; use 'vtoa reload' to apply a changed configuration"
         case .moduleOperationFailed(let op, let name, let reason):
             return "cannot \(op) module \(name): \(reason)"
+        case .moduleSignatureRequired(let name, let enforcement, let detail):
+            return "the kernel enforces module signatures (\(enforcement)) and \(name).ko \(detail); \(SignatureEnforcement.remedy)"
         case .parameterWriteFailed(let path, let reason):
             return "cannot write \(path): \(reason); the module parameter was not changed"
         case .statsUnavailable(let path, let reason):
@@ -158,6 +164,7 @@ public enum ExitStatus {
         (22, "D-Bus or systemd refused the request (permissions)"),
         (23, "no such unit"),
         (24, "the systemd job failed"),
+        (25, "the kernel enforces module signatures (Secure Boot, lockdown, module.sig_enforce) and the module is not signed by a key it trusts"),
         (30, "dkms is not installed"),
         (31, "a DKMS step failed (what this run did is undone)"),
         (32, "no kernel headers for the release"),

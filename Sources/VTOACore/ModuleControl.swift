@@ -22,12 +22,16 @@ public struct ModuleFile: Equatable, Sendable {
     /// modinfo's srcversion: the checksum of the sources, which the loaded
     /// module shows in /sys/module/NAME/srcversion.
     public var srcversion: String?
+    /// modinfo's signer: who signed the file (nil: not signed).
+    public var signer: String?
 
-    public init(path: String, vermagic: String? = nil, version: String? = nil, srcversion: String? = nil) {
+    public init(path: String, vermagic: String? = nil, version: String? = nil, srcversion: String? = nil,
+                signer: String? = nil) {
         self.path = path
         self.vermagic = vermagic
         self.version = version
         self.srcversion = srcversion
+        self.signer = signer
     }
 }
 

@@ -131,8 +131,19 @@ extension Machine {
         if try mc.loadedModule(moduleName) != nil {
             return (.alreadyLoaded(changes: try applyParameters(params)), params)
         }
+        // A kernel that enforces signatures refuses an unsigned module: say
+        // so before trying (nothing is inserted), and name it when the
+        // kernel refuses a signed one (a key not enrolled).
+        let enforcement = SignatureEnforcement.detect(facts)
+        if enforcement.enforced, let file = try? mc.moduleFile(moduleName), file.signer == nil {
+            throw .moduleSignatureRequired(name: moduleName, enforcement: enforcement.description,
+                                           detail: "(\(file.path)) is not signed")
+        }
         do throws(VTOAError) {
             try mc.insert(moduleName, options: params.options)
+        } catch .moduleOperationFailed(let op, let name, let reason) where op == "insert" && enforcement.enforced {
+            throw .moduleSignatureRequired(name: name, enforcement: enforcement.description,
+                                           detail: "was refused (\(reason))")
         } catch .moduleAlreadyLoaded {
             return (.alreadyLoaded(changes: try applyParameters(params)), params)
         } catch .moduleNotFound(let name, let kernel) {

@@ -134,7 +134,7 @@ public final class KmodModuleControl: ModuleControl {
         return KmodModuleControl.describe(mod, path: path)
     }
 
-    /// The file's modinfo fields vtoa uses (vermagic, version, srcversion).
+    /// The file's modinfo fields vtoa uses (vermagic, version, srcversion, signer).
     static func describe(_ m: OpaquePointer, path: String) -> ModuleFile {
         var file = ModuleFile(path: path)
         var info: OpaquePointer?
@@ -146,6 +146,9 @@ public final class KmodModuleControl: ModuleControl {
                 case "vermagic": file.vermagic = String(cString: v).trimmingSpaces()
                 case "version": file.version = String(cString: v)
                 case "srcversion": file.srcversion = String(cString: v)
+                case "signer":
+                    let who = String(cString: v).trimmingSpaces()
+                    if !who.isEmpty { file.signer = who }
                 default: break
                 }
             }

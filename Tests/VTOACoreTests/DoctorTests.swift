@@ -224,10 +224,32 @@ import Testing
         w.modules.loaded["vtoa"] = nil
         w.facts.files["/sys/kernel/security/lockdown"] = "none [integrity] confidentiality\n"
         w.facts.files["/sys/module/module/parameters/sig_enforce"] = "Y\n"
-        let c = try check(w.machine.doctor(), "signing")
+        // the healthy world's module file is unsigned: refused, the first fix
+        let r = w.machine.doctor()
+        var c = try check(r, "signing")
+        #expect(c.status == .fail)
+        #expect(c.summary.contains("lockdown=integrity, module.sig_enforce=1"))
+        #expect(c.summary.contains("is not signed"))
+        #expect(c.remedy?.contains("mokutil --import /var/lib/dkms/mok.pub") == true)
+        #expect(r.rootCause?.id == "signing")
+        #expect(try check(r, "module-loaded").cause == "signing")
+        // signed: it loads if the key is enrolled
+        w.modules.files["vtoa"]?.signer = "DKMS module signing key"
+        c = try check(w.machine.doctor(), "signing")
         #expect(c.status == .warn)
-        #expect(c.summary.contains("integrity"))
-        #expect(c.summary.contains("sig_enforce"))
+        #expect(c.summary.contains("signed by 'DKMS module signing key'"))
+        #expect(c.remedy?.contains("mokutil --test-key") == true)
+        // loaded: the kernel accepted it
+        w.modules.loaded["vtoa"] = ModuleState(name: "vtoa")
+        w.facts.loadModule()
+        #expect(try check(w.machine.doctor(), "signing").status == .ok)
+    }
+
+    @Test func noEnforcementIsFine() throws {
+        let w = World.healthy()
+        let c = try check(w.machine.doctor(), "signing")
+        #expect(c.status == .ok)
+        #expect(c.summary.contains("not enforced"))
     }
 
     @Test func getpeernameOnlyKernelWarns() throws {

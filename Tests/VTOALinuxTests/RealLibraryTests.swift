@@ -84,6 +84,40 @@ final class LinuxFakeRoot {
         let info = try #require(try mc.moduleInfo(path: Self.dummyToaModule))
         #expect(info.path == Self.dummyToaModule)
         #expect(info.vermagic?.contains("mod_unload") == true)
+        #expect(info.signer == nil, "an out-of-tree build without the kernel's key is unsigned")
+    }
+
+    /// The kernel's own sign-file (from the headers), a throw-away key:
+    /// libkmod's modinfo names the signer, which load and doctor rely on.
+    static let signFile = (try? FileManager.default.contentsOfDirectory(atPath: "/usr/src"))?
+        .filter { $0.hasPrefix("linux-headers-") && $0.hasSuffix("-amd64") }.sorted().last
+        .map { "/usr/src/\($0)/scripts/sign-file" }
+
+    @Test(.enabled(if: FileManager.default.fileExists(atPath: dummyToaModule)
+                   && signFile.map { FileManager.default.isExecutableFile(atPath: $0) } == true
+                   && FileManager.default.isExecutableFile(atPath: "/usr/bin/openssl"),
+                   "needs tests/vm/bin/toa.ko, openssl and the headers' scripts/sign-file"))
+    func signerOfASignedModule() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("vtoa-sign-\(getpid())").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let ko = dir + "/toa.ko"
+        try FileManager.default.copyItem(atPath: Self.dummyToaModule, toPath: ko)
+        func run(_ argv: [String]) throws {
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: argv[0])
+            p.arguments = Array(argv.dropFirst())
+            p.standardOutput = FileHandle.nullDevice
+            p.standardError = FileHandle.nullDevice
+            try p.run()
+            p.waitUntilExit()
+            #expect(p.terminationStatus == 0, "\(argv.joined(separator: " ")) exited \(p.terminationStatus)")
+        }
+        try run(["/usr/bin/openssl", "req", "-new", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+                 "-subj", "/CN=vtoa test signing key", "-keyout", dir + "/k.pem", "-outform", "DER", "-out", dir + "/k.der"])
+        try run([try #require(Self.signFile), "sha256", dir + "/k.pem", dir + "/k.der", ko])
+        let info = try #require(try KmodModuleControl().moduleInfo(path: ko))
+        #expect(info.signer == "vtoa test signing key")
     }
 
     @Test func explanations() {

@@ -114,6 +114,7 @@ import VTOACore
             .dkmsFailed(command: "c", log: ""), .dkmsMissing, .headersMissing(release: "r"),
             .moduleSourceMissing(path: "p"), .installCheckFailed(kernel: "k", reason: "r"),
             .selftestCannotRun(step: "s", reason: "r"), .outputFailed(errno: 28, reason: "r"),
+            .moduleSignatureRequired(name: "n", enforcement: "e", detail: "d"),
         ]
         for e in samples { #expect(codes.contains(e.exitCode), "\(e) exits \(e.exitCode), not in ExitStatus.table") }
         let page = ManPage.render()
