@@ -1,9 +1,11 @@
 #!/bin/sh
 # make bench, inside the guest (copied as DIR/run by bench/run). Measures the
-# five figures of bench/README.md with the module unloaded and loaded,
-# alternating over $ROUNDS rounds, and prints raw samples for bench/report.sh:
+# five figures of bench/README.md with the module unloaded and loaded, and
+# figures 1-4 with the eBPF backend attached (when vtoa-bpf is in the
+# payload), alternating over $ROUNDS rounds, and prints raw samples for
+# bench/report.sh:
 #
-#   S KEY PHASE ROUND VALUE     one sample (PHASE: unloaded | loaded)
+#   S KEY PHASE ROUND VALUE     one sample (PHASE: unloaded | loaded | ebpf)
 #   I KEY VALUE...              information (kernel, cpus, ...)
 #   # text                      progress
 #
@@ -83,11 +85,16 @@ bench_peer() { # PHASE ROUND TOA...
 	server_stop
 }
 
+# the eBPF backend (bpf/, vtoa-bpf in the payload) as a third phase, when built
+EBPF=
+if command -v vtoa-bpf >/dev/null; then EBPF=ebpf; fi
+I ebpf "${EBPF:-no}"
 r=1
 while [ $r -le "$ROUNDS" ]; do
 	log "round $r of $ROUNDS"
-	# ABBA: odd rounds unloaded first, even rounds loaded first
-	if [ $((r % 2)) -eq 1 ]; then order="unloaded loaded"; else order="loaded unloaded"; fi
+	# ABBA: odd rounds unloaded first, even rounds loaded first; the eBPF
+	# phase takes the middle place on odd rounds and comes first on even ones
+	if [ $((r % 2)) -eq 1 ]; then order="unloaded $EBPF loaded"; else order="$EBPF loaded unloaded"; fi
 	for phase in $order; do
 		if [ "$phase" = loaded ]; then
 			vtoa_load
@@ -96,6 +103,14 @@ while [ $r -le "$ROUNDS" ]; do
 			if [ $((r % 2)) -eq 1 ]; then bench_peer loaded $r v4 none; else bench_peer loaded $r none v4; fi
 			assert_eq "$(stat probe_missed)" 0 "probe_missed"
 			vtoa_unload
+		elif [ "$phase" = ebpf ]; then
+			VTOA_BACKEND=ebpf
+			vtoa_load
+			bench_connrate ebpf $r
+			bench_callcost ebpf $r
+			if [ $((r % 2)) -eq 1 ]; then bench_peer ebpf $r v4 none; else bench_peer ebpf $r none v4; fi
+			vtoa_unload
+			VTOA_BACKEND=kmod
 		else
 			bench_connrate unloaded $r
 			bench_callcost unloaded $r
@@ -163,6 +178,36 @@ while [ $p -le "$MEM_PAIRS" ]; do
 done
 assert_eq "$(stat probe_missed)" 0 "probe_missed"
 vtoa_unload
+
+# 4b. the same for the eBPF backend (sk storage, no slab cache of its own):
+#     SUnreclaim only, MEM_PAIRS pairs
+if [ -n "$EBPF" ]; then
+	log "memory, eBPF backend: $MEM_CONNS open connections, $MEM_PAIRS pairs"
+	VTOA_BACKEND=ebpf
+	vtoa_load
+	p=1
+	while [ $p -le "$MEM_PAIRS" ]; do
+		for toa in v4 none; do
+			s0=$(sunreclaim)
+			server_start --v4 8004 --quiet
+			out=$(timeout 300 toa-peer load --src 192.0.2.2 --dst 192.0.2.1:8004 \
+				--count "$MEM_CONNS" --parallel 64 --toa "$toa" --close keep --timeout 10) ||
+				fail "eBPF: toa-peer load --toa $toa --close keep: $out"
+			sleep 1
+			s1=$(sunreclaim) live=$(stat entries_live)
+			server_stop
+			wait_entries
+			s2=$(sunreclaim)
+			log "mem ebpf --toa $toa #$p: entries_live=$live SUnreclaim $s0 -> $s1 -> $s2 kB"
+			S "mem.$toa.sunreclaim_open_kB" ebpf "$p" $((s1 - s0))
+			S "mem.$toa.sunreclaim_closed_kB" ebpf "$p" $((s2 - s0))
+			S "mem.$toa.entries_live" ebpf "$p" "$live"
+		done
+		p=$((p + 1))
+	done
+	vtoa_unload
+	VTOA_BACKEND=kmod
+fi
 
 # 5. vtoa status / doctor, with the module installed as DKMS installs it
 #    and loaded by `vtoa load` (see demo/run)

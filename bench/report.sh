@@ -151,6 +151,39 @@ END {
 	printf "   targets status < 20 ms: guest %s, host %s; doctor < 200 ms: guest %s, host %s\n\n",
 		mark(gs != "" && gs < 20), mark(hs != "" && hs < 20), mark(gd != "" && gd < 200), mark(hd != "" && hd < 200)
 
+	# 6. the eBPF backend beside the module and none (same boot, same rounds)
+	if (info["ebpf"] == "ebpf") {
+		printf "6. the eBPF backend (bpf/) beside the module, ratios to none in the same rounds\n"
+		printf "   %-44s %8s %8s %8s  %7s %7s  %-9s  %s\n", "", "none", "module", "eBPF", "module", "eBPF", "eBPF rnds", "eBPF target"
+		ce = med("conn.rate", "ebpf", 1); re1 = paired("conn.rate", "ebpf", "conn.rate", "unloaded", "/", 1)
+		printf "   %-44s %8s %8s %8s  %7s %7s  %-9s  >= 0.97 %s\n", "loopback connections/s, no TOA", f(cu, "%.0f"), f(cl, "%.0f"), f(ce, "%.0f"),
+			f(r1, "%.3f"), f(re1, "%.3f"), spread("conn.rate", "ebpf", "conn.rate", "unloaded", 1), mark(re1 >= 0.97)
+		pne = med("peer.none.rate", "ebpf", 1); pve = med("peer.v4.rate", "ebpf", 1)
+		re2 = paired("peer.v4.rate", "ebpf", "peer.none.rate", "ebpf", "/", 1)
+		printf "   %-44s %8s %8s %8s  %7s %7s  %-9s  >= 0.97 %s\n", "TOA conn/s via peer (v4 / none, same backend)", f(pu, "%.0f"), f(pv, "%.0f"), f(pve, "%.0f"),
+			f(r2, "%.3f"), f(re2, "%.3f"), spread("peer.v4.rate", "ebpf", "peer.none.rate", "ebpf", 1), mark(re2 >= 0.97)
+		for (i = 1; i <= n3; i++) {
+			k = "cc." rows[i]
+			b = k; sub(/getsockopt1348$/, "getpeername", b)
+			u = med(b, "unloaded", 1); l = med(k, "loaded", 1); e = med(k, "ebpf", 1)
+			rl = paired(k, "loaded", b, "unloaded", "/", 1); re = paired(k, "ebpf", b, "unloaded", "/", 1)
+			t = ""
+			if (rows[i] == "peer.getpeername") { t = sprintf("<= 1.05 %s", mark(re != "" && re <= 1.05)); re3e = re }
+			if (rows[i] == "toa.getpeername") re3p = re
+			if (rows[i] == "toa.getsockname") re3n = re
+			if (rows[i] == "toa.getsockopt1348") re3o = re
+			printf "   %-44s %8s %8s %8s  %7s %7s  %-9s  %s\n", names[i] " (ns)", f(u, "%.0f"), f(l, "%.0f"), f(e, "%.0f"),
+				f(rl, "%.2f"), f(re, "%.2f"), spread(k, "ebpf", b, "unloaded", 1), t
+		}
+		etot = paired("mem.v4.sunreclaim_open_kB", "ebpf", "mem.none.sunreclaim_open_kB", "ebpf", "-", 1)
+		etotb = etot == "" ? "" : etot * 1024 / conns
+		printf "   memory per tracked connection (SUnreclaim, --toa v4 minus --toa none, %s open): module %s B, eBPF %s B (entries_live %s)\n\n",
+			conns, f(totb, "%.1f"), f(etotb, "%.1f"), med("mem.v4.entries_live", "ebpf", 1)
+		printf "ebpf ratios: conn %s (>=0.97 %s) | toa-conn %s (>=0.97 %s) | getpeername-toa x%s, no-toa x%s (<=1.05 %s), getsockname x%s, getsockopt1348-toa x%s | memory %s B/conn\n",
+			f(re1, "%.3f"), mark(re1 >= 0.97), f(re2, "%.3f"), mark(re2 >= 0.97),
+			f(re3p, "%.2f"), f(re3e, "%.2f"), mark(re3e != "" && re3e <= 1.05), f(re3n, "%.2f"), f(re3o, "%.2f"), f(etotb, "%.0f")
+	}
+
 	printf "ratios: conn %s (>=0.97 %s) | toa-conn %s (>=0.97 %s) | getpeername-toa x%s (<=1.15 %s), no-toa x%s (<=1.05 %s), getsockname x%s (<=1.02 %s), getsockopt1348-toa x%s (<=1.15 %s) | memory %s B/conn (<=64 %s) | status %s/%s ms, doctor %s/%s ms guest/host\n",
 		f(r1, "%.3f"), mark(r1 >= 0.97), f(r2, "%.3f"), mark(r2 >= 0.97),
 		f(r3p, "%.2f"), mark(r3p != "" && r3p <= 1.15), f(r3e, "%.2f"), mark(r3e != "" && r3e <= 1.05),
