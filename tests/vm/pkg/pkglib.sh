@@ -65,3 +65,37 @@ assert_proxy_peer() {
     log "without vtoa: $CONN"
     assert_match "$CONN" "accept=4/192\.0\.2\.2:$SPORT peer=4/192\.0\.2\.2:$SPORT .*opt=E/ENOPROTOOPT" "the proxy's address without the module"
 }
+
+# upgrade_repo_enable: the upgrade packages (pkg-test put them, version in
+# $VTOA_PKGDIR/upgrade-version, into a second flat repository on the disk)
+# into apt's sources; apt-get update. UPGRADE_VERSION: that version.
+UPGRADE_REPO=/var/local/vtoa-repo-upgrade
+upgrade_repo_enable() {
+    UPGRADE_VERSION=$(cat "$VTOA_PKGDIR/upgrade-version") || fail "no $VTOA_PKGDIR/upgrade-version"
+    [ -f "$UPGRADE_REPO/Packages" ] || fail "no $UPGRADE_REPO/Packages"
+    echo "deb [trusted=yes] file:$UPGRADE_REPO ./" >/etc/apt/sources.list.d/vtoa-upgrade.list
+    run apt-get update -q || fail "apt-get update failed"
+}
+
+# live_conn_start PORT: toa-server on PORT (its own, not toa_conn's) and one
+# connection through the FULLNAT peer with a TOA (198.51.100.7:4321) that
+# stays open (toa-peer --close keep): LIVE_SERVER_PID, LIVE_OUT.
+# live_conn_peer: what getpeername() of that connection says now (toa-server
+# prints it on SIGUSR1), e.g. 4/198.51.100.7:4321
+live_conn_start() {
+    peer_setup
+    LIVE_OUT=$TMPDIR/live-server.out
+    toa-server --v4 "$1" >"$LIVE_OUT" 2>&1 &
+    LIVE_SERVER_PID=$!
+    wait_ready "$LIVE_OUT" "$LIVE_SERVER_PID" '(^|[^[:alnum:]_])ready([^[:alnum:]_]|$)' "toa-server --v4 $1"
+    toa-peer conn --src 192.0.2.2 --dst "192.0.2.1:$1" --sport 41999 --ack-opt "fe08 10e1 c6336407" \
+        --close keep >"$TMPDIR/live-conn.out" 2>&1 || { cat "$TMPDIR/live-conn.out"; fail "the live connection through toa-peer failed"; }
+    log "live connection: $(cat "$TMPDIR/live-conn.out")"
+}
+live_conn_peer() {
+    n0=$(grep -c '^now end' "$LIVE_OUT")
+    kill -USR1 "$LIVE_SERVER_PID" || fail "toa-server (the live connection's) is gone"
+    _i=0
+    while [ "$(grep -c '^now end' "$LIVE_OUT")" -le "$n0" ] && [ $_i -lt 100 ]; do sleep 0.1; _i=$((_i + 1)); done
+    grep '^now fd=' "$LIVE_OUT" | tail -n1 | sed 's/.* peer=\([^ ]*\) .*/\1/'
+}

@@ -1,8 +1,7 @@
-# 5. After a newer build was installed over the running one (apt-get upgrade
-#    from the repository, in the chroot, from the host, between boots; pkg-test
-#    wrote the version it installed to
-#    $VTOA_PKGDIR/upgrade-version): the configuration is kept, the service runs,
-#    the module loaded is the one DKMS built from the new package.
+# 5b. After the upgrade to the newer build (5-upgrade-live, apt-get upgrade in
+#    the booted guest; the version is in $VTOA_PKGDIR/upgrade-version) and a
+#    reboot: the configuration is kept, the service runs, the module loaded at
+#    boot is the one DKMS built during the upgrade.
 . "$VTOA_LIB"; . "$VTOA_PKGLIB"
 want=$(cat "$VTOA_PKGDIR/upgrade-version") || fail "no $VTOA_PKGDIR/upgrade-version"
 run dpkg-query -W -f '${Package} ${Version} ${Status}\n' vtoa vtoa-dkms
