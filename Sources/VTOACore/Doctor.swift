@@ -615,7 +615,15 @@ extension Machine {
             return Check("signing", .fail, "\(what) and \(file.path) is not signed: the kernel will refuse it",
                          remedy: "rebuild it signed: Debian's dkms signs with \(SignatureEnforcement.dkmsKey) when openssl is installed (apt install openssl, then 'vtoa install --force'); then \(SignatureEnforcement.remedy)")
         }
-        return Check("signing", .warn, "\(what); \(file.path) is signed by '\(signer)': it loads only if that key is enrolled",
-                     remedy: "check with 'mokutil --test-key \(SignatureEnforcement.dkmsKey)'; if it is not enrolled: \(SignatureEnforcement.remedy)")
+        switch SignatureEnforcement.kernelHasKey(facts, signer: signer) {
+        case true?:
+            return Check("signing", .ok, "\(what); \(file.path) is signed by '\(signer)', a key the kernel holds (/proc/keys)")
+        case false?:
+            return Check("signing", .fail, "\(what) and \(file.path) is signed by '\(signer)', a key the kernel does not hold (/proc/keys): it refuses the module",
+                         remedy: SignatureEnforcement.remedy)
+        case nil:
+            return Check("signing", .warn, "\(what); \(file.path) is signed by '\(signer)': it loads only if that key is enrolled",
+                         remedy: "check with 'mokutil --test-key \(SignatureEnforcement.dkmsKey)'; if it is not enrolled: \(SignatureEnforcement.remedy)")
+        }
     }
 }

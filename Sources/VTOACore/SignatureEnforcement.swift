@@ -42,6 +42,23 @@ public struct SignatureEnforcement: Equatable, Sendable {
         return String(t[t.index(after: open)..<close])
     }
 
+    /// Whether the kernel holds a key named `signer` (a module's modinfo
+    /// signer), from /proc/keys' asymmetric keys ("CN: key id" descriptions;
+    /// enrolled MOKs are in .platform/.machine, the distribution's in
+    /// .builtin_trusted_keys). nil when /proc/keys shows no asymmetric key at
+    /// all: then nothing can be said.
+    public static func kernelHasKey(_ facts: SystemFacts, signer: String) -> Bool? {
+        guard let text = facts.readFile("/proc/keys") else { return nil }
+        var any = false
+        for line in text.split(separator: "\n") {
+            let f = line.split(separator: " ", maxSplits: 8, omittingEmptySubsequences: true)
+            guard f.count == 9, f[7].hasPrefix("asymmetri") else { continue }
+            any = true
+            if f[8].hasPrefix(signer + ":") || f[8].contains(": " + signer + ":") { return true }
+        }
+        return any ? false : nil
+    }
+
     /// The one remedy: enrol DKMS's key.
     public static let remedy = "enrol DKMS's signing key: mokutil --import \(dkmsKey), reboot and confirm it in the MOK manager, then systemctl restart vtoa"
 }

@@ -233,12 +233,26 @@ import Testing
         #expect(c.remedy?.contains("mokutil --import /var/lib/dkms/mok.pub") == true)
         #expect(r.rootCause?.id == "signing")
         #expect(try check(r, "module-loaded").cause == "signing")
-        // signed: it loads if the key is enrolled
+        // signed, /proc/keys unreadable: it loads if the key is enrolled
         w.modules.files["vtoa"]?.signer = "DKMS module signing key"
         c = try check(w.machine.doctor(), "signing")
         #expect(c.status == .warn)
         #expect(c.summary.contains("signed by 'DKMS module signing key'"))
         #expect(c.remedy?.contains("mokutil --test-key") == true)
+        // /proc/keys shows the kernel's keys, not DKMS's: refused, the first fix
+        let debianKey = "1e1f62d5 I------     1 perm 1f0b0000     0     0 asymmetri Debian Secure Boot CA: 6ccece7e4c6c0d1f6149f3dd27dfcc5cbb419ea1: X509.RSA 00bb8c3b []\n"
+        w.facts.files["/proc/keys"] = "0a4b7c0e I------     1 perm 1f030000     0     0 keyring   .builtin_trusted_keys: 1\n" + debianKey
+        let r2 = w.machine.doctor()
+        c = try check(r2, "signing")
+        #expect(c.status == .fail)
+        #expect(c.summary.contains("a key the kernel does not hold"))
+        #expect(r2.rootCause?.id == "signing")
+        // the key enrolled (a MOK in .platform): fine
+        w.facts.files["/proc/keys"] = debianKey + "2b3c4d5e I------     1 perm 1f010000     0     0 asymmetri DKMS module signing key: 0123456789abcdef0123456789abcdef01234567: X509.RSA 1a2b3c4d []\n"
+        #expect(try check(w.machine.doctor(), "signing").status == .ok)
+        // only a keyring, no asymmetric key visible: nothing can be said
+        w.facts.files["/proc/keys"] = "0a4b7c0e I------     1 perm 1f030000     0     0 keyring   .builtin_trusted_keys: 1\n"
+        #expect(try check(w.machine.doctor(), "signing").status == .warn)
         // loaded: the kernel accepted it
         w.modules.loaded["vtoa"] = ModuleState(name: "vtoa")
         w.facts.loadModule()

@@ -11,7 +11,7 @@ rel=$(uname -r)
 assert_eq "$(unit_state)" "enabled active" "vtoa.service before the upgrade"
 vtoa_loaded || fail "module vtoa not loaded before the upgrade (6-headers-later should have left it loaded)"
 inv=$(systemctl show -p InvocationID --value vtoa.service)
-ino=$(stat -c %i /sys/module/vtoa)
+ino=$(command stat -c %i /sys/module/vtoa)
 run env DEBIAN_FRONTEND=noninteractive apt-get purge -y -q "linux-headers-$rel" || fail "apt-get purge linux-headers-$rel failed"
 [ ! -e "/lib/modules/$rel/build" ] || fail "/lib/modules/$rel/build still there"
 upgrade_repo_enable
@@ -20,13 +20,13 @@ out=$_out
 assert_eq "$(dpkg-query -W -f '${Version} ${Status}\n' vtoa vtoa-dkms | sort -u)" "$UPGRADE_VERSION install ok installed" "vtoa, vtoa-dkms after the upgrade"
 audit=$(dpkg --audit 2>&1) ; [ -z "$audit" ] || fail "dpkg --audit: $audit"
 line="vtoa: no vtoa module built for $rel; the loaded module is kept until the next boot (install linux-headers-$rel to rebuild)"
-assert_eq "$(printf '%s\n' "$out" | grep -c '^vtoa: ')" 1 "lines of apt-get upgrade's output from vtoa's postinst"
-assert_eq "$(printf '%s\n' "$out" | grep '^vtoa: ')" "$line" "vtoa's postinst line"
+assert_eq "$(printf '%s\n' "$out" | tr -d '\r' | grep -c '^vtoa: ')" 1 "lines of apt-get upgrade's output from vtoa's postinst"
+assert_eq "$(printf '%s\n' "$out" | tr -d '\r' | grep '^vtoa: ')" "$line" "vtoa's postinst line"
 assert_match "$out" "vtoa-dkms: vtoa is not built for the running kernel $rel: its headers are not installed; the loaded vtoa module is kept until the next boot; run: " "vtoa-dkms's postinst line"
 assert_eq "$(unit_state)" "enabled active" "vtoa.service after the upgrade (not failed)"
 assert_eq "$(systemctl show -p InvocationID --value vtoa.service)" "$inv" "vtoa.service's InvocationID (not restarted)"
 vtoa_loaded || fail "module vtoa not loaded after the upgrade"
-assert_eq "$(stat -c %i /sys/module/vtoa)" "$ino" "/sys/module/vtoa's inode (the module never unloaded)"
+assert_eq "$(command stat -c %i /sys/module/vtoa)" "$ino" "/sys/module/vtoa's inode (the module never unloaded)"
 k=$(dmesg 2>/dev/null | grep 'vtoa: \(unloaded\|.* loaded\)' || true)
 [ -z "$k" ] || fail "the kernel log has a reload: $k"
 assert_real_client 8004
