@@ -63,13 +63,17 @@ public struct CIDR: Equatable, Sendable, CustomStringConvertible {
 
 /// /etc/vtoa/vtoa.conf: `key = value` lines and `#` comments. The keys,
 /// their types, ranges and defaults are the module's parameter table
-/// (`ParameterSpec.all`, kmod/include/uapi/vtoa_params.h).
+/// (`ParameterSpec.all`, kmod/include/uapi/vtoa_params.h), plus the tool's
+/// own `backend` (no module parameter: which backend `vtoa load` uses).
 public struct VTOAConfig: Equatable, Sendable {
     public static let defaultPath = "/etc/vtoa/vtoa.conf"
-    public static var keys: [String] { ParameterSpec.configKeys }
+    public static var keys: [String] { ParameterSpec.configKeys + [BackendChoice.key] }
 
     /// The values the file sets, by key; a key it does not set is absent.
     public var values: [String: ParameterValue] = [:]
+    /// `backend`, nil when the file does not set it (auto).
+    public var backendSetting: BackendChoice?
+    public var backend: BackendChoice { backendSetting ?? .auto }
 
     public init() {}
 
@@ -95,6 +99,17 @@ public struct VTOAConfig: Equatable, Sendable {
             let value = trimmed[trimmed.index(after: eq)...].trimmingSpaces()
             guard !key.isEmpty else {
                 throw .badConfig(file: file, line: lineNo, key: nil, message: "missing key before '='")
+            }
+            if key == BackendChoice.key {
+                if let first = seen[key] {
+                    throw .badConfig(file: file, line: lineNo, key: key, message: "set again (first set on line \(first))")
+                }
+                seen[key] = lineNo
+                guard let b = BackendChoice.parse(value) else {
+                    throw .badConfig(file: file, line: lineNo, key: key, message: "'\(value)' is not \(BackendChoice.valuesText)")
+                }
+                config.backendSetting = b
+                continue
             }
             guard let spec = ParameterSpec.named(key), spec.inConfig else {
                 let why = ParameterSpec.named(key) != nil ? "set by the kernel policy, not by this file; " : ""

@@ -43,7 +43,7 @@ public struct DoctorReport: Sendable {
     /// what is built on it (headers, DKMS, the module file, the loaded
     /// module, the service), then what the running module reports.
     public static let order = [
-        "kernel", "module-support", "signing", "kernel-config", "kprobes-enabled", "ftrace-enabled",
+        "kernel", "backend", "ebpf", "module-support", "signing", "kernel-config", "kprobes-enabled", "ftrace-enabled",
         "headers", "dkms", "module-file", "module-loaded", "kernel-vtoa", "conflict", "bpf-getpeername",
         "service", "config", "trusted-sources", "counters", "lost", "ipv6-kind254", "end-to-end",
     ]
@@ -58,11 +58,11 @@ public struct DoctorReport: Sendable {
         "module-loaded": ["module-support", "kernel-config", "ftrace-enabled", "module-file", "signing"],
         "kernel-vtoa": ["module-support"],
         "conflict": ["module-support"],
-        "service": ["module-support", "kernel-config", "ftrace-enabled", "module-file", "signing", "module-loaded"],
+        "service": ["backend", "module-support", "kernel-config", "ftrace-enabled", "module-file", "signing", "module-loaded"],
         "counters": ["module-loaded"],
         "lost": ["module-loaded"],
         "ipv6-kind254": ["module-loaded"],
-        "end-to-end": ["module-support", "kernel-config", "kprobes-enabled", "ftrace-enabled", "signing", "module-loaded"],
+        "end-to-end": ["backend", "module-support", "kernel-config", "kprobes-enabled", "ftrace-enabled", "signing", "module-loaded"],
     ]
 
     /// Orders the checks and marks each failure that follows from an
@@ -312,7 +312,7 @@ extension Machine {
 
         // 9. Counters.
         var stats: VTOAStats? = nil
-        if report.loaded { stats = try? VTOAStats.read(facts: facts) }
+        if report.loaded || ebpfIsAttached { stats = try? readStats() }
         if let stats {
             let bad = ["toa_malformed", "toa_untrusted"].compactMap { n in stats[n].flatMap { $0 > 0 ? "\(n)=\($0)" : nil } }
             if bad.isEmpty {
@@ -326,7 +326,8 @@ extension Machine {
         } else {
             checks.append(Check("counters", .skip, "no counters (\(VTOAStats.path) not available: module not loaded)"))
         }
-        if let endToEnd { checks.append(endToEndCheck(loaded: report.loaded, handshake: endToEnd)) }
+        if let endToEnd { checks.append(endToEndCheck(loaded: report.loaded || ebpfIsAttached, handshake: endToEnd)) }
+        backendChecks(&checks)
         return DoctorReport(checks: checks)
     }
 
@@ -506,7 +507,8 @@ extension Machine {
         var found: [(GetpeernameHook, [AttachedProgram])] = []
         for hook in GetpeernameHook.allCases {
             do throws(CgroupBPFError) {
-                found.append((hook, try bpf.attachedPrograms(cgroup: root, hook: hook)))
+                // vtoa's own eBPF backend (its programs are named vtoa_*) is not a rival
+                found.append((hook, try bpf.attachedPrograms(cgroup: root, hook: hook).filter { !($0.name ?? "").hasPrefix("vtoa_") }))
             } catch {
                 let why: String
                 switch error {
@@ -584,7 +586,8 @@ extension Machine {
 
     func kind254Check(_ stats: VTOAStats) -> Check? {
         guard let n = stats["toa_kind254_len20"], n > 0 else { return nil }
-        let param = facts.readFile(parametersDirectory + "/ipv6_kind254").map { ModuleParameters.boolValue($0.trimmingWhitespace()) } ?? nil
+        let text = moduleIsLoaded || !ebpfIsAttached ? facts.readFile(parametersDirectory + "/ipv6_kind254") : try? ebpf.get("ipv6_kind254")
+        let param = text.map { ModuleParameters.boolValue($0.trimmingWhitespace()) } ?? nil
         if param == true {
             return Check("ipv6-kind254", .ok, "ipv6_kind254 is on: kind 254 length 20 options are taken as IPv6 TOA (toa_kind254_len20=\(n))")
         }

@@ -20,6 +20,14 @@ public enum VTOAError: Error, Equatable, Sendable {
     /// the module is unsigned or was refused (`detail`).
     case moduleSignatureRequired(name: String, enforcement: String, detail: String)
     case parameterWriteFailed(path: String, reason: String)
+    /// The eBPF backend cannot be used here (`reason` names why and the remedy).
+    case ebpfUnavailable(reason: String)
+    /// The eBPF loader failed (`reason`: its one line, e.g. the verifier's).
+    case ebpfFailed(operation: String, reason: String)
+    /// One backend is active and `wanted` is the other: never both at once.
+    case backendConflict(active: Backend, wanted: Backend)
+    /// backend = auto: neither backend could be used (the module's error, the eBPF backend's).
+    case noBackend(module: String, ebpf: String)
     case statsUnavailable(path: String, reason: String)
     case noSystemd(reason: String)
     case busUnavailable(reason: String)
@@ -56,6 +64,9 @@ public enum VTOAError: Error, Equatable, Sendable {
         case .noSuchUnit: return 23
         case .jobFailed: return 24
         case .moduleSignatureRequired: return 25
+        case .ebpfUnavailable, .noBackend: return 26
+        case .ebpfFailed: return 27
+        case .backendConflict: return 28
         case .dkmsMissing: return 30
         case .dkmsFailed: return 31
         case .headersMissing: return 32
@@ -110,6 +121,14 @@ public enum VTOAError: Error, Equatable, Sendable {
             return "the kernel enforces module signatures (\(enforcement)) and \(name).ko \(detail); \(SignatureEnforcement.remedy)"
         case .parameterWriteFailed(let path, let reason):
             return "cannot write \(path): \(reason); the module parameter was not changed"
+        case .ebpfUnavailable(let reason):
+            return "the eBPF backend cannot be used: \(reason)"
+        case .ebpfFailed(let op, let reason):
+            return "eBPF backend \(op) failed: \(reason); nothing is left attached"
+        case .backendConflict(let active, let wanted):
+            return "the \(active.rawValue) backend is active and vtoa.conf asks for \(wanted.rawValue): never both at once; run 'vtoa unload' (or 'systemctl stop vtoa'), then 'vtoa load'"
+        case .noBackend(let module, let ebpf):
+            return "no backend can serve this machine (backend = auto): module: \(module); eBPF: \(ebpf)"
         case .statsUnavailable(let path, let reason):
             return "cannot read \(path) (\(reason)); load the module with 'vtoa start' or 'vtoa load'"
         case .noSystemd(let reason):
@@ -165,6 +184,9 @@ public enum ExitStatus {
         (23, "no such unit"),
         (24, "the systemd job failed"),
         (25, "the kernel enforces module signatures (Secure Boot, lockdown, module.sig_enforce) and the module is not signed by a key it trusts"),
+        (26, "the eBPF backend cannot be used here (no loader, a kernel before 5.10, no cgroup v2), or backend = auto and neither backend can"),
+        (27, "the eBPF loader failed (a program the verifier refused, an attach refused): nothing is left attached"),
+        (28, "the other backend is active (never both at once): unload first"),
         (30, "dkms is not installed"),
         (31, "a DKMS step failed (what this run did is undone)"),
         (32, "no kernel headers for the release"),

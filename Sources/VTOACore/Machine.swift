@@ -6,6 +6,8 @@ public final class Machine {
     public let dkms: DKMS
     /// The eBPF programs attached to cgroups (doctor's conflict check).
     public let bpf: CgroupBPF
+    /// The eBPF backend (its loader); `loader` nil: not installed.
+    public let ebpf: EBPFBackend
     /// Module control for another kernel's /lib/modules (install checks).
     public let modulesForKernel: (String) -> Result<ModuleControl, VTOAError>
     public let configPath: String
@@ -13,7 +15,7 @@ public final class Machine {
     public let unit: String
 
     public init(facts: SystemFacts, modules: Result<ModuleControl, VTOAError>, services: ServiceControl,
-                dkms: DKMS, bpf: CgroupBPF = SyscallCgroupBPF(),
+                dkms: DKMS, bpf: CgroupBPF = SyscallCgroupBPF(), ebpf: EBPFBackend = ProcessEBPFBackend(loader: nil),
                 modulesForKernel: ((String) -> Result<ModuleControl, VTOAError>)? = nil,
                 configPath: String = VTOAConfig.defaultPath,
                 moduleName: String = "vtoa", unit: String = vtoaUnit) {
@@ -23,6 +25,7 @@ public final class Machine {
         self.services = services
         self.dkms = dkms
         self.bpf = bpf
+        self.ebpf = ebpf
         self.configPath = configPath
         self.moduleName = moduleName
         self.unit = unit

@@ -115,15 +115,15 @@ extension Machine {
     public enum LoadOutcome: Equatable, Sendable {
         case inserted(options: String)
         case alreadyLoaded(changes: [ParameterChange])
+        /// The eBPF backend: programs attached with these settings.
+        case attached(settings: String)
+        case alreadyAttached(changes: [ParameterChange])
     }
 
-    /// `vtoa load`: checks everything first, then inserts the module (or,
-    /// when it is already loaded, applies the configuration to it).
-    public func load(force: Bool) throws(VTOAError) -> (LoadOutcome, ModuleParameters) {
-        try requireRoot("load")
-        let cfg = try config()
-        let v = try verdict()
-        let params = try ModuleParameters.plan(verdict: v, config: cfg, force: force)
+    /// The module backend of `vtoa load` (BackendOps.swift): checks
+    /// everything first, then inserts the module (or, when it is already
+    /// loaded, applies the configuration to it).
+    func loadModule(_ params: ModuleParameters) throws(VTOAError) -> (LoadOutcome, ModuleParameters) {
         let mc = try moduleControl()
         // A kernel without loadable-module support (or a container without
         // /proc/modules) is named as such, not as a missing module file.
@@ -159,10 +159,14 @@ extension Machine {
         return (.inserted(options: params.options), params)
     }
 
-    /// `vtoa unload`: false when it was not loaded.
-    public func unload() throws(VTOAError) -> Bool {
-        try requireRoot("unload")
-        let mc = try moduleControl()
+    /// Removes the module: false when it was not loaded. Without module
+    /// support (an eBPF-only host) nothing is loaded.
+    func unloadModule() throws(VTOAError) -> Bool {
+        let mc: ModuleControl
+        do throws(VTOAError) { mc = try moduleControl() } catch {
+            if moduleIsLoaded { throw error }
+            return false
+        }
         guard try mc.loadedModule(moduleName) != nil else { return false }
         do throws(VTOAError) {
             try mc.remove(moduleName)
@@ -170,16 +174,6 @@ extension Machine {
             return false
         }
         return true
-    }
-
-    /// `vtoa reload`: writes changed parameters to sysfs.
-    public func reload(force: Bool) throws(VTOAError) -> ([ParameterChange], ModuleParameters) {
-        try requireRoot("reload")
-        let cfg = try config()
-        let v = try verdict()
-        let params = try ModuleParameters.plan(verdict: v, config: cfg, force: force)
-        guard facts.exists(parametersDirectory) else { throw .moduleNotLoaded(name: moduleName) }
-        return (try applyParameters(params), params)
     }
 
     /// Writes the parameters whose value differs; on a failed write the

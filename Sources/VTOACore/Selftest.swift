@@ -97,8 +97,11 @@ public struct SelftestExpectation: Equatable, Sendable {
     /// With vtoa loaded: getsockopt=0 answers ENOPROTOOPT; a TOA from a
     /// source outside a non-empty trusted_sources is ignored; getpeername=0
     /// leaves getpeername() the proxy's address.
+    /// `sockoptErrors` false: the eBPF backend on a kernel before 5.18, whose
+    /// getsockopt program cannot fail a call with ENOENT (it leaves the
+    /// kernel's ENOPROTOOPT; `vtoa-bpf get sockopt_errno` is 0).
     public static func module(getpeername: Bool, getsockopt: Bool, trustedSources: [CIDR],
-                              setup: SelftestSetup) -> SelftestExpectation {
+                              setup: SelftestSetup, backend: Backend = .module, sockoptErrors: Bool = true) -> SelftestExpectation {
         let believed = trustedSources.isEmpty || trustedSources.contains { $0.contains(setup.proxy.ip) }
         let toa = SockResult.address(setup.client.description)
         let proxy = SockResult.address(setup.proxy.description)
@@ -106,9 +109,9 @@ public struct SelftestExpectation: Equatable, Sendable {
             : trustedSources.map(\.description).joined(separator: ",") + (believed ? "" : " (does not include \(setup.proxy.ip): the TOA must be ignored)")
         return SelftestExpectation(
             getsockoptAddr: getsockopt ? (believed ? toa : proxy) : .error(ENOPROTOOPT),
-            getsockoptTOA: getsockopt ? (believed ? toa : .error(ENOENT)) : .error(ENOPROTOOPT),
+            getsockoptTOA: getsockopt ? (believed ? toa : .error(sockoptErrors ? ENOENT : ENOPROTOOPT)) : .error(ENOPROTOOPT),
             getpeername: getpeername && believed ? toa : proxy,
-            describe: "module vtoa: getpeername=\(getpeername ? 1 : 0) getsockopt=\(getsockopt ? 1 : 0) trusted_sources=\(trusted)")
+            describe: "\(backend == .module ? "module vtoa" : "vtoa's eBPF backend"): getpeername=\(getpeername ? 1 : 0) getsockopt=\(getsockopt ? 1 : 0) trusted_sources=\(trusted)")
     }
 
     /// What a kernel without vtoa does: no such option, the proxy as peer.
@@ -347,6 +350,13 @@ extension Machine {
         var loaded = false
         if let mc = try? moduleControl() { loaded = (try? mc.loadedModule(moduleName)) != nil }
         if !loaded { loaded = facts.exists(parametersDirectory) }
+        if !loaded && ebpfIsAttached {
+            // the eBPF backend: its settings from the loader
+            func get(_ n: String) -> String? { try? ebpf.get(n) }
+            let trusted = (get("trusted_sources") ?? "").split(separator: ",").compactMap { CIDR(String($0)) }
+            return .module(getpeername: get("getpeername") != "0", getsockopt: get("getsockopt") != "0",
+                           trustedSources: trusted, setup: setup, backend: .ebpf, sockoptErrors: get("sockopt_errno") != "0")
+        }
         guard loaded else { throw .moduleNotLoaded(name: moduleName) }
         func flag(_ name: String) -> Bool {
             let v = facts.readFile(parametersDirectory + "/" + name)?.trimmingWhitespace() ?? "Y"

@@ -113,9 +113,12 @@ public struct PrometheusStats: Equatable, Sendable {
     /// `uname -r`.
     public var kernel: String
     public var backend: String
+    /// The eBPF backend's programs are attached (its counters are `stats`).
+    public var ebpfAttached: Bool
 
-    public init(stats: VTOAStats?, version: String, kernel: String, backend: String = "kmod") {
+    public init(stats: VTOAStats?, version: String, kernel: String, backend: String = "kmod", ebpfAttached: Bool = false) {
         self.stats = stats
+        self.ebpfAttached = ebpfAttached
         self.version = version
         self.kernel = kernel
         self.backend = backend
@@ -126,10 +129,12 @@ public struct PrometheusStats: Equatable, Sendable {
     /// `vtoa_<name>` (signed, as the kernel printed it).
     public var text: String {
         var out = family("vtoa_module_loaded", "gauge", "1 when the vtoa module is loaded (\(VTOAStats.path) exists), else 0.")
-        out += "vtoa_module_loaded \(stats == nil ? 0 : 1)\n"
+        out += "vtoa_module_loaded \(stats == nil || ebpfAttached ? 0 : 1)\n"
+        out += family("vtoa_ebpf_attached", "gauge", "1 when the eBPF backend's programs are attached (\(ebpfPinDirectory)), else 0.")
+        out += "vtoa_ebpf_attached \(ebpfAttached ? 1 : 0)\n"
         out += family("vtoa_info", "gauge", "Always 1; labels: the vtoa module's version (the tool's when the module is not loaded), the kernel release, the backend.")
         out += "vtoa_info{version=\"\(Self.escapeLabel(version))\",kernel=\"\(Self.escapeLabel(kernel))\",backend=\"\(Self.escapeLabel(backend))\"} 1\n"
-        var seen: Set<String> = ["vtoa_module_loaded", "vtoa_info"]
+        var seen: Set<String> = ["vtoa_module_loaded", "vtoa_ebpf_attached", "vtoa_info"]
         for c in stats?.counters ?? [] {
             let gauge = VTOAStats.isGauge(c.name)
             let metric = "vtoa_" + c.name + (gauge ? "" : "_total")
@@ -172,6 +177,10 @@ extension Machine {
     /// unreadable one still is.
     public func prometheusStats(toolVersion: String) throws(VTOAError) -> PrometheusStats {
         let kernel = facts.kernelRelease()
+        if ebpfIsAttached && !facts.exists(VTOAStats.path) {
+            return PrometheusStats(stats: try readStats(), version: toolVersion, kernel: kernel, backend: Backend.ebpf.metricLabel,
+                                   ebpfAttached: true)
+        }
         guard facts.exists(VTOAStats.path) else {
             return PrometheusStats(stats: nil, version: toolVersion, kernel: kernel)
         }

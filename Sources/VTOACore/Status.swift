@@ -18,6 +18,11 @@ public struct StatusReport: Sendable {
     /// starts next.
     public var kernels: [KernelDKMS] = []
     public var stats: VTOAStats?
+    /// The backends active now; vtoa.conf's `backend` (nil: unreadable file).
+    public var backends: [Backend] = []
+    public var configuredBackend: BackendChoice? = nil
+    /// The eBPF programs' settings (as the loader reports them) when attached.
+    public var ebpfSettings: [(name: String, value: String)] = []
 
     /// As `systemctl status` (LSB): 0 running, 3 not running, 4 unknown
     /// (no such unit, or without systemd a kernel whose modules cannot be
@@ -31,7 +36,7 @@ public struct StatusReport: Sendable {
         case .failure(.noSuchUnit):
             return 4
         case .failure:
-            if module.loaded { return 0 }
+            if module.loaded || backends.contains(.ebpf) { return 0 }
             return module.error != nil ? 4 : 3
         }
     }
@@ -63,6 +68,12 @@ public struct StatusReport: Sendable {
         return .object([
             ("schema_version", .int(1)),
             ("service", serviceJSON),
+            ("backend", .object([
+                ("active", .array(backends.map { .string($0.rawValue) })),
+                ("configured", .str(configuredBackend?.rawValue)),
+                ("ebpf", .object([("attached", .bool(backends.contains(.ebpf))),
+                                  ("settings", .object(ebpfSettings.map { ($0.name, .string($0.value)) }))])),
+            ])),
             ("module", .object(moduleFields)),
             ("dkms", .object([
                 ("available", .bool(dkms != .dkmsMissing)),
@@ -90,6 +101,16 @@ public struct StatusReport: Sendable {
             }
         case .failure(let e):
             lines.append("\(module.loaded ? "●" : "○") \(unit): unknown: \(e.message)")
+        }
+        let conf = configuredBackend.map { " (vtoa.conf: backend = \($0.rawValue))" } ?? ""
+        switch backends {
+        case []: lines.append("  backend: none active" + conf)
+        case [.module]: lines.append("  backend: module" + conf)
+        case [.ebpf]: lines.append("  backend: ebpf, programs attached to the cgroup v2 root (\(ebpfPinDirectory))" + conf)
+        default: lines.append("  backend: both module and ebpf (never both: run 'vtoa unload', then 'vtoa load')" + conf)
+        }
+        if backends.contains(.ebpf) && !ebpfSettings.isEmpty {
+            lines.append("     ebpf: " + ebpfSettings.map { "\($0.name)=\($0.value.isEmpty ? "\"\"" : $0.value)" }.joined(separator: " "))
         }
         if module.loaded {
             var m = "loaded"
@@ -158,10 +179,17 @@ extension Machine {
         let kernel: Result<KernelVerdict, VTOAError>
         do throws(VTOAError) { kernel = .success(try verdict(release: release)) } catch { kernel = .failure(error) }
         let module = moduleReport()
-        let stats = module.loaded ? (try? VTOAStats.read(facts: facts)) : nil
+        let backends = activeBackends
+        let stats = module.loaded || backends.contains(.ebpf) ? (try? readStats()) : nil
         let running = dkms.status(kernel: release)
-        return StatusReport(unit: unit, service: service, module: module, release: release,
-                            kernel: kernel, dkms: running, kernels: kernelsWithDKMS(running: release, runningState: running), stats: stats)
+        var r = StatusReport(unit: unit, service: service, module: module, release: release,
+                             kernel: kernel, dkms: running, kernels: kernelsWithDKMS(running: release, runningState: running), stats: stats)
+        r.backends = backends
+        r.configuredBackend = (try? config())?.backend
+        if backends.contains(.ebpf) {
+            r.ebpfSettings = EBPFSettings.names.compactMap { n in (try? ebpf.get(n)).map { (n, $0) } }
+        }
+        return r
     }
 
     /// The kernels in /lib/modules (those with a kernel/ tree or a

@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import VTOACore
 
 extension Machine {
@@ -6,8 +9,9 @@ extension Machine {
         let facts = HostFacts(root: root)
         let modules: Result<ModuleControl, VTOAError>
         do throws(VTOAError) { modules = .success(try KmodModuleControl()) } catch { modules = .failure(error) }
+        let loader = ProcessEBPFBackend.findLoader(environment: getenv("VTOA_BPF_LOADER").map { String(cString: $0) })
         return Machine(facts: facts, modules: modules, services: SystemdServiceControl(facts: facts),
-                    dkms: ProcessDKMS(), modulesForKernel: { release in
+                    dkms: ProcessDKMS(), ebpf: ProcessEBPFBackend(loader: loader), modulesForKernel: { release in
                         do throws(VTOAError) {
                             return .success(try KmodModuleControl(directory: "/lib/modules/" + release))
                         } catch {

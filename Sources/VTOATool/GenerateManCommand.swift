@@ -142,6 +142,8 @@ enum ConfManPage {
             page += ManPage.escape(ParameterSpec.documentation[spec.name] ?? "") + "\n"
             page += "Values: \(ManPage.escape(spec.valuesText)). Default: \(spec.defaultText).\n"
         }
+        page += ".TP\n.B \(BackendChoice.key)\n" + ManPage.escape(BackendChoice.documentation) + "\n"
+        page += "Values: \(BackendChoice.valuesText). Default: auto.\n"
         page += """
         .SH EXAMPLE
         .nf

@@ -13,7 +13,7 @@ enum StatsFormat: String, EnumerableFlag {
 struct StatsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "stats",
-        abstract: "Print the module's counters (/proc/net/vtoa_stats); --watch prints them every --interval seconds with rates per second.")
+        abstract: "Print the counters of the active backend (the module's /proc/net/vtoa_stats, or the eBPF programs'); --watch prints them every --interval seconds with rates per second.")
 
     @Flag(help: "Output format (--prometheus: text format for node_exporter's textfile collector; with the module not loaded it prints vtoa_module_loaded 0 and exits 0).")
     var format: StatsFormat = .text
@@ -40,8 +40,8 @@ struct StatsCommand: ParsableCommand {
         let host = common.host()
         if watch { return try watchLoop(host) }
         switch format {
-        case .text: out(try VTOAStats.read(facts: host.facts).text)
-        case .json: out(try VTOAStats.read(facts: host.facts).json.versioned().render() + "\n")
+        case .text: out(try host.readStats().text)
+        case .json: out(try host.readStats().json.versioned().render() + "\n")
         case .prometheus: out(try host.prometheusStats(toolVersion: vtoaToolVersion).text)
         }
     }
@@ -52,7 +52,7 @@ struct StatsCommand: ParsableCommand {
         var n = 0
         while true {
             let now = monotonicSeconds()
-            let stats = try VTOAStats.read(facts: host.facts)
+            let stats = try host.readStats()
             let rates = StatsRates(previous: previous, current: stats, seconds: now - then)
             out((n == 0 ? "" : "\n") + rates.text)
             previous = stats

@@ -14,7 +14,7 @@ import Testing
         #expect(r.exitCode == 0)
         #expect(r.checks.allSatisfy { $0.status == .ok }, "\(r.text)")
         #expect(r.text.hasSuffix("no problems found\n"))
-        #expect(r.checks.map(\.id) == ["kernel", "module-support", "signing", "kernel-config", "kprobes-enabled", "ftrace-enabled",
+        #expect(r.checks.map(\.id) == ["kernel", "backend", "module-support", "signing", "kernel-config", "kprobes-enabled", "ftrace-enabled",
                                         "headers", "dkms", "module-file", "module-loaded", "kernel-vtoa", "conflict", "bpf-getpeername",
                                         "service", "trusted-sources", "counters", "lost"])
         #expect(r.rootCause == nil)

@@ -148,16 +148,67 @@ final class FakeBPF: CgroupBPF {
     }
 }
 
+/// The eBPF backend without a loader process: attach lays out the pin
+/// directory, the settings are a dictionary.
+final class FakeEBPF: EBPFBackend {
+    let facts: FakeFacts
+    var loader: String? = "/usr/lib/vtoa/vtoa-bpf"
+    var settings: [String: String] = [:]
+    var attachError: VTOAError?
+    var setError: [String: VTOAError] = [:]
+    var attached: [[(name: String, value: String)]] = []
+    var detached = 0
+    var sets: [(String, String)] = []
+    var counters = "syn_recv_sock_toa 0\ntoa_v4 7\ntoa_malformed 0\ntoa_untrusted 0\nentries_live 2\n"
+
+    init(facts: FakeFacts) { self.facts = facts }
+
+    /// As after `vtoa-bpf attach` with these settings.
+    func attachNow(_ s: [String: String] = ["trusted_sources": "", "getpeername": "1", "getsockopt": "1", "ipv6_kind254": "0"]) {
+        settings = s
+        settings["sockopt_errno"] = settings["sockopt_errno"] ?? "1"
+        facts.directories.insert(ebpfPinDirectory)
+    }
+
+    func attach(_ s: [(name: String, value: String)]) throws(VTOAError) {
+        if let attachError { throw attachError }
+        attached.append(s)
+        attachNow(Dictionary(uniqueKeysWithValues: s.map { ($0.name, $0.value) }))
+    }
+    func detach() throws(VTOAError) {
+        detached += 1
+        facts.directories.remove(ebpfPinDirectory)
+        settings = [:]
+    }
+    func get(_ name: String) throws(VTOAError) -> String {
+        guard let v = settings[name] else { throw .ebpfFailed(operation: "get", reason: "vtoa-bpf: get: no switch '\(name)'") }
+        return v
+    }
+    func set(_ name: String, _ value: String) throws(VTOAError) {
+        if let e = setError[name] { throw e }
+        sets.append((name, value))
+        settings[name] = value
+    }
+    func stats() throws(VTOAError) -> VTOAStats { VTOAStats.parse(counters) }
+}
+
 struct World {
     let facts = FakeFacts()
     let modules = FakeModules()
     let services = FakeServices()
     let dkms = FakeDKMS()
     let bpf = FakeBPF()
+    let ebpf: FakeEBPF
     var modulesResult: Result<ModuleControl, VTOAError>? = nil
 
     var machine: Machine {
-        Machine(facts: facts, modules: modulesResult ?? .success(modules), services: services, dkms: dkms, bpf: bpf)
+        Machine(facts: facts, modules: modulesResult ?? .success(modules), services: services, dkms: dkms, bpf: bpf, ebpf: ebpf)
+    }
+
+    /// By default without the eBPF loader (as before the backend existed).
+    init(ebpfLoader: String? = nil) {
+        ebpf = FakeEBPF(facts: facts)
+        ebpf.loader = ebpfLoader
     }
 
     /// A healthy machine: supported kernel, module installed and loaded,

@@ -125,8 +125,8 @@ import Testing
     @Test func unloadIsIdempotent() throws {
         let w = World()
         w.modules.loaded["vtoa"] = ModuleState(name: "vtoa")
-        #expect(try w.machine.unload() == true)
-        #expect(try w.machine.unload() == false)
+        #expect(try w.machine.unload() == [.module])
+        #expect(try w.machine.unload() == [])
         #expect(w.modules.removed == ["vtoa"])
     }
 

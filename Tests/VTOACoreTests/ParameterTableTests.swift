@@ -16,7 +16,7 @@ import Foundation
 
     @Test func tableAsTheModuleHasIt() throws {
         #expect(ParameterSpec.all.map(\.name) == ["getpeername", "getsockopt", "trusted_sources", "max_entries", "ipv6_kind254"])
-        #expect(VTOAConfig.keys == ["getpeername", "trusted_sources", "max_entries", "ipv6_kind254"])
+        #expect(VTOAConfig.keys == ["getpeername", "trusted_sources", "max_entries", "ipv6_kind254", "backend"])
         let max = try #require(ParameterSpec.named("max_entries"))
         #expect(max.kind == .uint && max.min == 1 && max.max == 67_108_864 && max.defaultValue == 1_048_576)
         #expect(ParameterSpec.named("trusted_sources")?.max == 64)
@@ -107,6 +107,10 @@ import Foundation
         let readme = try Self.text("README.md")
         let conf = try Self.text("systemd/vtoa.conf")
         let doc = try Self.text("docs/vtoa-tool.md")
+        // the tool's own key
+        #expect(readme.contains("| `backend` | auto |"), "README.md's config table: backend")
+        #expect(conf.contains("\n#backend = auto\n"), "systemd/vtoa.conf: backend = auto")
+        #expect(doc.contains("    backend = auto\n") && doc.contains("- `backend`: `auto` (the default), `module` or `ebpf`"), "docs/vtoa-tool.md: backend")
         for spec in ParameterSpec.all where spec.inConfig {
             let def: String
             switch spec.kind {

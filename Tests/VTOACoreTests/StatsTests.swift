@@ -40,6 +40,10 @@ import Testing
         # TYPE vtoa_module_loaded gauge
 
         """
+    static func ebpf(_ v: Int) -> String {
+        "# HELP vtoa_ebpf_attached 1 when the eBPF backend's programs are attached (/sys/fs/bpf/vtoa), else 0.\n" +
+            "# TYPE vtoa_ebpf_attached gauge\nvtoa_ebpf_attached \(v)\n"
+    }
     static let infoHelp = """
         # HELP vtoa_info Always 1; labels: the vtoa module's version (the tool's when the module is not loaded), the kernel release, the backend.
         # TYPE vtoa_info gauge
@@ -49,7 +53,7 @@ import Testing
     @Test func prometheus() {
         let s = VTOAStats.parse("toa_v4 10\nentries_live 7\nnew_thing 1\nnew_thing_live 2\nprobe_missed 0\n")
         let p = PrometheusStats(stats: s, version: "1.0.0", kernel: "6.1.0-28-amd64").text
-        #expect(p == Self.info + "vtoa_module_loaded 1\n" + Self.infoHelp + """
+        #expect(p == Self.info + "vtoa_module_loaded 1\n" + Self.ebpf(0) + Self.infoHelp + """
         vtoa_info{version="1.0.0",kernel="6.1.0-28-amd64",backend="kmod"} 1
         # HELP vtoa_toa_v4_total IPv4 TOA options accepted.
         # TYPE vtoa_toa_v4_total counter
@@ -87,7 +91,7 @@ import Testing
         let s = VTOAStats.parse(sample + "\ntoa_v4 11\n")
         let lines = PrometheusStats(stats: s, version: "v", kernel: "k").text.split(separator: "\n")
         let types = lines.filter { $0.hasPrefix("# TYPE ") }.map { $0.split(separator: " ") }
-        #expect(types.count == 10)
+        #expect(types.count == 11)
         #expect(Set(types.map { $0[2] }).count == types.count)
         for t in types {
             #expect(t[3] == "counter" ? t[2].hasSuffix("_total") : !t[2].hasSuffix("_total"), "\(t)")
@@ -109,7 +113,7 @@ import Testing
         w.facts.release = "6.1.0-28-amd64"
         let p = try w.machine.prometheusStats(toolVersion: "0.1.0")
         #expect(p == PrometheusStats(stats: nil, version: "0.1.0", kernel: "6.1.0-28-amd64"))
-        #expect(p.text == Self.info + "vtoa_module_loaded 0\n" + Self.infoHelp + """
+        #expect(p.text == Self.info + "vtoa_module_loaded 0\n" + Self.ebpf(0) + Self.infoHelp + """
         vtoa_info{version="0.1.0",kernel="6.1.0-28-amd64",backend="kmod"} 1
 
         """)

@@ -7,6 +7,7 @@ import Testing
         #expect(r.exitCode == 0)
         #expect(r.text == """
         ● vtoa.service: active (exited), enabled
+          backend: module (vtoa.conf: backend = auto)
            module: loaded, version 1.0.0, live, refcount 0
            params: getpeername=Y getsockopt=Y ipv6_kind254=N max_entries=1048576 trusted_sources=100.64.0.0/10
              dkms: installed (1.0.0) for 6.1.0-28-amd64

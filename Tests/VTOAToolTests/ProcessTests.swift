@@ -92,7 +92,7 @@ func cloexecPipe(_ fds: inout [Int32]) -> Bool {
 }
 
 func runVTOA(_ arguments: [String], root: String?, stdout target: StandardOutput = .capture,
-             asNobody: Bool = false, blockSIGPIPE: Bool = false, locale: String = "C",
+             asNobody: Bool = false, blockSIGPIPE: Bool = false, locale: String = "C", environment: [String] = [],
              sourceLocation: SourceLocation = #_sourceLocation) throws -> Finished {
     let binary = try #require(BuiltVTOA.path, "the built vtoa binary was not found", sourceLocation: sourceLocation)
     var argv = [binary] + arguments
@@ -102,6 +102,7 @@ func runVTOA(_ arguments: [String], root: String?, stdout target: StandardOutput
     }
     var env = ["PATH=/usr/sbin:/usr/bin:/sbin:/bin", "LC_ALL=" + locale]
     if let root { env.append("VTOA_ROOT=" + root) }
+    env += environment
 
     let cArgv: [UnsafeMutablePointer<CChar>?] = argv.map { strdup($0) } + [nil]
     let cEnv: [UnsafeMutablePointer<CChar>?] = env.map { strdup($0) } + [nil]
@@ -409,7 +410,9 @@ struct BuiltBinaryWithoutTheModule {
         #expect(r.status == 3, "\(r)")
         #expect(r.stderr.isEmpty)
         let j = try JSONValue.parse(r.stdout)
-        #expect(j.keys == ["schema_version", "service", "module", "dkms", "kernel", "counters", "exit_code"])
+        #expect(j.keys == ["schema_version", "service", "backend", "module", "dkms", "kernel", "counters", "exit_code"])
+        #expect(j["backend"]?["active"]?.array?.isEmpty == true)
+        #expect(j["backend"]?["configured"]?.string == "auto")
         #expect(j["dkms"]?["kernels"]?.array?.first?["release"]?.string == "6.1.0-28-amd64")
         #expect(j["dkms"]?["kernels"]?.array?.first?["running"]?.bool == true)
         #expect(j["service"]?["unit"]?.string == "vtoa.service")
@@ -544,6 +547,60 @@ struct BuiltBinaryAsRoot {
         let r = try runVTOA(["selftest"], root: root.path)
         #expect(r.status == 15, "\(r)")
         #expect(r.stderrLines == ["vtoa: module vtoa is not loaded; run 'vtoa start' or 'vtoa load'"])
+    }
+
+    /// backend = ebpf through a stand-in loader (VTOA_BPF_LOADER): what the
+    /// tool runs, prints and exits with; the loader's own behaviour is
+    /// tested in the VM (tests/vm, --backend ebpf).
+    @Test func theEBPFBackendThroughItsLoader() throws {
+        let root = try TempRoot(["/proc/sys/kernel/osrelease": "6.1.0-28-amd64\n",
+                                 "/etc/vtoa/vtoa.conf": "backend = ebpf\ntrusted_sources = 192.0.2.0/24\n"])
+        let loader = root.path + "/vtoa-bpf"
+        let script = """
+            #!/bin/sh
+            echo "$*" >>"$VTOA_ROOT/calls"
+            pin="$VTOA_ROOT/sys/fs/bpf/vtoa"
+            case "$1" in
+            attach) [ -e "$VTOA_ROOT/fail" ] && { echo 'libbpf: noise'; echo 'vtoa-bpf: load of program vtoa_sockops failed: Permission denied' >&2; exit 1; }
+                    mkdir -p "$pin" ;;
+            detach) rmdir "$pin" ;;
+            get) case "$2" in trusted_sources) echo 192.0.2.0/24 ;; ipv6_kind254) echo 0 ;; *) echo 1 ;; esac ;;
+            stats) printf 'toa_v4 5\nentries_live 1\n' ;;
+            esac
+
+            """
+        let fd = open(loader, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o755)
+        try #require(fd >= 0)
+        _ = Array(script.utf8).withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+        close(fd)
+        let env = ["VTOA_BPF_LOADER=" + loader]
+
+        let load = try runVTOA(["load"], root: root.path, environment: env)
+        #expect(load.status == 0, "\(load)")
+        #expect(load.stdout == "attached vtoa's eBPF programs (trusted_sources=192.0.2.0/24 getpeername=1 getsockopt=1 ipv6_kind254=0)\n")
+        #expect(root.read("/calls") == "attach --trusted 192.0.2.0/24 --getpeername 1 --getsockopt 1 --ipv6-kind254 0\n")
+        let again = try runVTOA(["load"], root: root.path, environment: env)
+        #expect(again.stdout == "vtoa's eBPF programs are already attached with this configuration\n", "\(again)")
+
+        let status = try runVTOA(["status"], root: root.path, environment: env)
+        #expect(status.status == 0, "\(status)")
+        #expect(status.stdout.contains("\n  backend: ebpf, programs attached to the cgroup v2 root (/sys/fs/bpf/vtoa) (vtoa.conf: backend = ebpf)\n"))
+        #expect(status.stdout.contains("\n counters: toa_v4=5 entries_live=1\n"))
+        let stats = try runVTOA(["stats", "--prometheus"], root: root.path, environment: env)
+        #expect(stats.stdout.contains("\nvtoa_ebpf_attached 1\n") && stats.stdout.contains("\nvtoa_toa_v4_total 5\n"), "\(stats)")
+
+        let unload = try runVTOA(["unload"], root: root.path, environment: env)
+        #expect(unload.status == 0, "\(unload)")
+        #expect(unload.stdout == "detached vtoa's eBPF programs\n")
+        #expect(!FileManager.default.fileExists(atPath: root.path + "/sys/fs/bpf/vtoa"))
+
+        try root.write("/fail", "")
+        let failed = try runVTOA(["load"], root: root.path, environment: env)
+        #expect(failed.status == 27, "\(failed)")
+        #expect(failed.stderrLines == ["vtoa: eBPF backend attach failed: vtoa-bpf: load of program vtoa_sockops failed: Permission denied; nothing is left attached"])
+        let none = try runVTOA(["load"], root: root.path, environment: ["VTOA_BPF_LOADER=" + root.path + "/none"])
+        #expect(none.status == 26, "\(none)")
+        #expect(none.stderrLines == ["vtoa: the eBPF backend cannot be used: the eBPF loader is not installed (/usr/lib/vtoa/vtoa-bpf); reinstall the vtoa package"])
     }
 
     @Test func reloadWritesTheFakeSysfs() throws {
