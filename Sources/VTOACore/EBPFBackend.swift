@@ -61,7 +61,7 @@ public typealias ProcessRunner = @Sendable (String, [String]) -> (status: Int32,
 
 /// The eBPF backend through its loader process.
 public final class ProcessEBPFBackend: EBPFBackend {
-    public static let defaultLoader = "/usr/lib/vtoa/vtoa-bpf"
+    public static let defaultLoader = "/usr/libexec/vtoa/vtoa-bpf"
     public let loader: String?
     let runner: ProcessRunner
 
@@ -71,7 +71,7 @@ public final class ProcessEBPFBackend: EBPFBackend {
     }
 
     /// `VTOA_BPF_LOADER` when set (a build tree, the VM bench), else
-    /// /usr/lib/vtoa/vtoa-bpf; nil when it is not executable.
+    /// /usr/libexec/vtoa/vtoa-bpf; nil when it is not executable.
     public static func findLoader(environment: String?, defaultPath: String = defaultLoader) -> String? {
         let p = environment.flatMap { $0.isEmpty ? nil : $0 } ?? defaultPath
         return access(p, X_OK) == 0 ? p : nil

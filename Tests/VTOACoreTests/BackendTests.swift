@@ -29,7 +29,7 @@ import Foundation
     static let headersLine = "module vtoa is not built for kernel 6.1.0-28-amd64: its headers are not installed"
 
     @Test func ebpfAttachesWithTheModulesParameters() throws {
-        let w = World(ebpfLoader: "/usr/lib/vtoa/vtoa-bpf")
+        let w = World(ebpfLoader: "/usr/libexec/vtoa/vtoa-bpf")
         w.facts.files["/etc/vtoa/vtoa.conf"] = "backend = ebpf\ntrusted_sources = 10.0.0.1/8\nipv6_kind254 = yes\nmax_entries = 10\n"
         let (outcome, params) = try w.machine.load(force: false)
         #expect(outcome == .attached(settings: "trusted_sources=10.0.0.0/8 getpeername=1 getsockopt=1 ipv6_kind254=1"))
@@ -229,7 +229,7 @@ import Foundation
         w.facts.directories = w.facts.directories.filter { !$0.hasPrefix("/sys/module/vtoa") }
         w.facts.files["/proc/net/vtoa_stats"] = nil
         w.facts.files["/sys/module/module/parameters/sig_enforce"] = "Y\n"
-        w.ebpf.loader = "/usr/lib/vtoa/vtoa-bpf"
+        w.ebpf.loader = "/usr/libexec/vtoa/vtoa-bpf"
         w.ebpf.attachNow()
         let r = w.machine.doctor()
         let byID = Dictionary(r.checks.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })

@@ -152,7 +152,7 @@ final class FakeBPF: CgroupBPF {
 /// directory, the settings are a dictionary.
 final class FakeEBPF: EBPFBackend {
     let facts: FakeFacts
-    var loader: String? = "/usr/lib/vtoa/vtoa-bpf"
+    var loader: String? = "/usr/libexec/vtoa/vtoa-bpf"
     var settings: [String: String] = [:]
     var attachError: VTOAError?
     var setError: [String: VTOAError] = [:]

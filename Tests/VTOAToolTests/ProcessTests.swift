@@ -600,7 +600,7 @@ struct BuiltBinaryAsRoot {
         #expect(failed.stderrLines == ["vtoa: eBPF backend attach failed: vtoa-bpf: load of program vtoa_sockops failed: Permission denied; nothing is left attached"])
         let none = try runVTOA(["load"], root: root.path, environment: ["VTOA_BPF_LOADER=" + root.path + "/none"])
         #expect(none.status == 26, "\(none)")
-        #expect(none.stderrLines == ["vtoa: the eBPF backend cannot be used: the eBPF loader is not installed (/usr/lib/vtoa/vtoa-bpf); reinstall the vtoa package"])
+        #expect(none.stderrLines == ["vtoa: the eBPF backend cannot be used: the eBPF loader is not installed (/usr/libexec/vtoa/vtoa-bpf); reinstall the vtoa package"])
     }
 
     @Test func reloadWritesTheFakeSysfs() throws {
