@@ -9,7 +9,7 @@ check: peer-check vm-test
 vm-test:
 	$(TOP)/tests/vm/run $(VM_ARGS)
 
-# the eBPF backend's first slice (bpf/README.md) on the suite tests it
+# the eBPF backend (bpf/README.md) on the suite tests it
 # passes today, from the same test files (--backend ebpf); in make check
 # after vm-test (tests/vm/run builds tests/vm/src, and so bin/vtoa-bpf)
 .PHONY: vm-test-ebpf

@@ -15,7 +15,8 @@
 #   host_step NAME FUNC       a step on the host, reported like a guest test (HOST_OK)
 #   not_run REASON NAME...    tests that could not run, as failed
 #   boot NAME DISK TEST...    boot DISK, run the TESTs, report them (BOOT_APPEND: more
-#                             kernel parameters); 0 if the guest got to VTOA-DONE
+#                             kernel parameters; BOOT_KERNEL, BOOT_INITRD: another
+#                             kernel than the image's); 0 if the guest got to VTOA-DONE
 # (PKGVM_BG_PID: a background subshell of the caller's, e.g. a second disk's
 # steps; sent TERM and waited for on exit, before the disks are removed)
 # shellcheck shell=bash disable=SC2034   # HOST_OK, QEMU, VM_LOG, T0: read by the caller and results.sh
@@ -158,7 +159,7 @@ boot() {
     # shellcheck disable=SC2054
     QEMU=(qemu-system-x86_64 -accel tcg,thread=single -cpu max -m 2048 -smp 2 -nic none -no-reboot -display none
           -monitor none -parallel none
-          -kernel "$IMG/vmlinuz" -initrd "$IMG/initrd.img"
+          -kernel "${BOOT_KERNEL:-$IMG/vmlinuz}" -initrd "${BOOT_INITRD:-$IMG/initrd.img}"
           -drive "file=$disk,if=virtio,format=raw"
           -append "$append"
           -serial "file:$VM_LOG/console.log" -serial "file:$VM_LOG/results.log")
