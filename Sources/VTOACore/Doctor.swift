@@ -494,6 +494,10 @@ extension Machine {
         return Check("kernel-vtoa", .ok, "the kernel ships its own \(moduleName) (\(theirs.path)); 'vtoa load' loads this package's" + (ours.map { " (\($0.path))" } ?? ""))
     }
 
+    /// The eBPF backend's getpeername programs as the kernel names them
+    /// (vtoa_getpeername4/6, cut to BPF_OBJ_NAME_LEN - 1 = 15 characters).
+    static let ebpfProgramNames: Set<String> = ["vtoa_getpeernam", "vtoa_getpeername4", "vtoa_getpeername6"]
+
     /// cgroup eBPF programs on getpeername4/getpeername6 (Cilium's socket
     /// load balancer attaches them): BPF_PROG_QUERY on the cgroup v2 root.
     func bpfGetpeernameCheck() -> Check {
@@ -507,8 +511,9 @@ extension Machine {
         var found: [(GetpeernameHook, [AttachedProgram])] = []
         for hook in GetpeernameHook.allCases {
             do throws(CgroupBPFError) {
-                // vtoa's own eBPF backend (its programs are named vtoa_*) is not a rival
-                found.append((hook, try bpf.attachedPrograms(cgroup: root, hook: hook).filter { !($0.name ?? "").hasPrefix("vtoa_") }))
+                // vtoa's own eBPF backend, while attached, is not a rival
+                let ours = ebpfIsAttached ? Self.ebpfProgramNames : []
+                found.append((hook, try bpf.attachedPrograms(cgroup: root, hook: hook).filter { !ours.contains($0.name ?? "") }))
             } catch {
                 let why: String
                 switch error {

@@ -260,11 +260,16 @@ import Foundation
 
     @Test func vtoasOwnProgramsAreNotARival() {
         let w = World.healthy()
+        w.ebpf.attachNow()
         w.bpf.programs["/sys/fs/cgroup"] = [.getpeername4: [AttachedProgram(id: 7, name: "vtoa_getpeernam")],
                                             .getpeername6: [AttachedProgram(id: 8, name: "vtoa_getpeernam")]]
         #expect(w.machine.doctor().checks.first { $0.id == "bpf-getpeername" }?.status == .ok)
-        w.bpf.programs["/sys/fs/cgroup"]?[.getpeername4]?.append(AttachedProgram(id: 9, name: "cil_sock4_getpeername"))
+        w.bpf.programs["/sys/fs/cgroup"]?[.getpeername4]?.append(AttachedProgram(id: 9, name: "vtoa_test_gpn"))
         #expect(w.machine.doctor().checks.first { $0.id == "bpf-getpeername" }?.status == .warn)
+        // not attached (someone else's programs by that name): counted
+        let n = World.healthy()
+        n.bpf.programs["/sys/fs/cgroup"] = [.getpeername4: [AttachedProgram(id: 7, name: "vtoa_getpeernam")]]
+        #expect(n.machine.doctor().checks.first { $0.id == "bpf-getpeername" }?.status == .warn)
     }
 
     @Test func selftestExpectsWhatTheProgramsAnswer() throws {
